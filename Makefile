@@ -1,0 +1,36 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    creates .venv (if missing), installs roots into it, runs the pipeline on the bundled sample -> out/sample/
+#   make test   same set-up, then lint and the whole test suite
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.roots-installed
+OUT     ?= out/sample
+
+.PHONY: run test lint bench clean help
+
+help:
+	@echo "make run    - run the pipeline on manifests/sample.yaml into $(OUT)/ (creates $(VENV))"
+	@echo "make test   - lint and run the tests (creates $(VENV))"
+	@echo "make bench  - print throughput and memory figures"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/roots run manifests/sample.yaml --out $(OUT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check pipeline filters tokenizer manifests tests
+
+test: $(STAMP) lint
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf out .pytest_cache

