@@ -18,6 +18,30 @@ from pipeline.errors import UserError
 
 REPORT_VERSION = 1
 
+#: the stages in pipeline order, and which removal reasons each one gives (reasons not listed are quality filters)
+STAGES = ("ingest", "language", "quality", "dedup")
+REASON_STAGE = {
+    "empty": "ingest", "too_large": "ingest", "not_code": "ingest", "binary": "ingest", "symlink": "ingest",
+    "not_regular_file": "ingest", "language": "language", "exact_duplicate": "dedup", "near_duplicate": "dedup",
+}
+
+
+def stage_of(reason: str) -> str:
+    return REASON_STAGE.get(reason, "quality")
+
+
+def funnel(input_docs: int, failed_docs: int, removed_docs: dict[str, int]) -> list[dict[str, Any]]:
+    """Documents remaining after each stage, from input to kept (failures happen while reading, in ingest)."""
+    remaining = input_docs
+    steps = [{"stage": "input", "removed": 0, "failed": 0, "remaining": remaining}]
+    for stage in STAGES:
+        gone = sum(n for reason, n in removed_docs.items() if stage_of(reason) == stage)
+        failed = failed_docs if stage == "ingest" else 0
+        remaining -= gone + failed
+        steps.append({"stage": stage, "removed": gone, "failed": failed, "remaining": remaining,
+                      "reasons": {r: n for r, n in sorted(removed_docs.items()) if stage_of(r) == stage}})
+    return steps
+
 
 def _read_json(path: str) -> Any:
     with open(path, encoding="utf-8") as f:
@@ -79,6 +103,7 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         "languages": _sorted_by_bytes(languages),
         "programming_languages": _sorted_by_bytes(programming),
         "removed_by_language": {k: dict(sorted(v.items())) for k, v in sorted(by_language.items())},
+        "funnel": funnel(input_docs, failed_docs, removed_docs),
         "kept_bytes": sum(s["text_bytes"] for s in kept),
         "shards": len(kept),
     }
@@ -151,3 +176,27 @@ def render_tables(report: dict[str, Any], console=None) -> None:
         f"input {report['input_docs']:,} = kept {report['kept_docs']:,} + removed "
         f"{sum(report['removed_docs'].values()):,} + failed {report['failed_docs']:,}: {ok}"
     )
+
+
+def render_tokenizer_table(tok: dict[str, Any], console=None) -> None:
+    """Print a tokenizer report's per-language fertility and tokens/byte, beside the GPT-2 baseline when present."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    def fmt(v: float | None) -> str:
+        return "-" if v is None else f"{v:.3f}"
+
+    console = console or Console()
+    base = (tok.get("baseline_gpt2") or {}).get("languages", {})
+    table = Table(title="Tokenizer (held-out documents; lower is better)", title_justify="left")
+    cols = ["language", "fertility", "gpt2 fertility", "tokens/byte", "gpt2 tokens/byte", "vocab share"]
+    for col in cols if base else [c for c in cols if not c.startswith("gpt2")]:
+        table.add_column(col, justify="left" if col == "language" else "right")
+    for lang, m in tok["languages"].items():
+        b = base.get(lang, {})
+        cells = [fmt(m.get("fertility_tokens_per_word")), fmt(b.get("fertility_tokens_per_word")),
+                 fmt(m.get("tokens_per_byte")), fmt(b.get("tokens_per_byte")),
+                 f"{100 * m.get('vocab_share', 0.0):.2f}%"]
+        table.add_row(escape(lang), *(cells if base else cells[0:1] + cells[2:3] + cells[4:]))
+    console.print(table)
