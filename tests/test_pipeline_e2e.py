@@ -67,7 +67,9 @@ def test_one_and_two_workers_give_identical_outputs(sample_run, tmp_path):
 
 
 def test_cli_run_report_and_errors(tmp_path):
-    write_jsonl(tmp_path / "d" / "a.jsonl", [{"text": "The weather was lovely and we walked along the river."},
+    english = ("The weather was lovely on Sunday, so we walked along the river with the children and stopped "
+               "for lunch at the small cafe near the old mill, where they still bake their own bread every morning.")
+    write_jsonl(tmp_path / "d" / "a.jsonl", [{"text": english},
                                              {"text": "Il faisait beau et nous avons marché le long du fleuve."}])
     (tmp_path / "d" / "a.jsonl").open("a").write('{"text": "cut\n')
     (tmp_path / "broken.tar.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
@@ -80,7 +82,7 @@ def test_cli_run_report_and_errors(tmp_path):
     assert "2 inputs failed" in res.stderr and "dead_letter" in res.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["removed_docs"] == {"language": 1} and report["failed_docs"] == 2
-    assert report["languages"] == {"en": {"docs": 1, "bytes": 53}}
+    assert report["languages"] == {"en": {"docs": 1, "bytes": len(english.encode())}}
 
     shown = roots_cli("report", str(tmp_path / "out"))
     assert shown.returncode == 0 and "en" in shown.stdout and "language" in shown.stdout
