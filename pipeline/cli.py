@@ -60,9 +60,24 @@ def _cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def _cmd_report(args: argparse.Namespace, beam_args: list[str]) -> int:
-    from pipeline.report import load_report, render_tables
+    from rich.console import Console
 
-    render_tables(load_report(args.out))
+    from pipeline.compare import compare_reports, load_report_at, render_comparison
+    from pipeline.html_report import load_tokenizer_report, write_html_report
+    from pipeline.report import load_report, render_tables, render_tokenizer_table
+
+    console = Console()
+    report = load_report(args.out)
+    tok = load_tokenizer_report(args.tokenizer) if args.tokenizer else None
+    comparison = (compare_reports(report, load_report_at(args.compare), args.out, args.compare)
+                  if args.compare else None)
+    render_tables(report, console)
+    if tok:
+        render_tokenizer_table(tok, console)
+    if comparison:
+        render_comparison(comparison, console)
+    path = write_html_report(report, args.html or os.path.join(args.out, "report.html"), tok, comparison)
+    console.print(f"html: {path}", highlight=False, markup=False)
     return 0
 
 
@@ -88,10 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("manifest")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("report", help="print the distribution tables of a finished run",
+    p = sub.add_parser("report", help="print the distribution tables of a finished run and write report.html",
                        description="Print languages and programming languages with docs, bytes and shares, and "
-                                   "what was removed per reason, for the run in OUT.")
+                                   "what was removed per reason, for the run in OUT; write the same with charts "
+                                   "(language shares, the document funnel, removals per language) to "
+                                   "OUT/report.html, one self-contained page.")
     p.add_argument("out", help="the --out folder of a finished `roots run`")
+    p.add_argument("--compare", metavar="OTHER_OUT",
+                   help="another run's --out folder (or its report.json): show per-language and per-reason deltas")
+    p.add_argument("--tokenizer", metavar="DIR",
+                   help="a `roots tokenizer --out` folder: add fertility and tokens/byte per language vs GPT-2")
+    p.add_argument("--html", metavar="PATH", help="write the page here instead of OUT/report.html")
     p.set_defaults(func=_cmd_report)
 
     _register_optional(sub)
