@@ -1,0 +1,82 @@
+"""The ``roots tokenizer`` subcommand.
+
+``roots tokenizer MANIFEST --out DIR [--update-lock] [--no-gpt2-baseline]``. The handler returns an exit code and
+lets ``tokenizer.errors.UserError`` propagate: the ``roots`` CLI prints it as one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tokenizer.lock import LOCK_NAME
+from tokenizer.run import REPORT_NAME, TOKENIZER_NAME, RunResult, train_from_manifest
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``tokenizer`` subcommand; its handler is ``args.func(args) -> int``."""
+    p = subparsers.add_parser(
+        "tokenizer",
+        help="train a byte-level BPE tokenizer from the shards",
+        description=(
+            f"Train a byte-level BPE from the shards a tokenizer manifest names; write {TOKENIZER_NAME}, "
+            f"{LOCK_NAME} and {REPORT_NAME} to --out. Rerunning with the same manifest and shards regenerates "
+            f"{TOKENIZER_NAME} byte for byte; if the shards or settings changed since the lock in --out, the run "
+            "stops unless --update-lock is given."
+        ),
+    )
+    p.add_argument("manifest", help="tokenizer manifest (YAML with a `tokenizer:` section)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--update-lock", action="store_true", help="accept changed shards/settings and rewrite the lock")
+    p.add_argument(
+        "--no-gpt2-baseline",
+        action="store_true",
+        help="skip training the GPT-2-pre-tokenizer baseline the report compares against (halves the run time)",
+    )
+    p.set_defaults(func=handle)
+
+
+def summary(result: RunResult) -> str:
+    """A few lines for the terminal: where the files are and the headline figures."""
+    r = result.report
+    lines = [
+        f"wrote {result.tokenizer_path} (vocab {r['vocab_size']}, sha256 {result.tokenizer_sha256[:16]}…), "
+        f"{result.lock_path.name}, {result.report_path.name}",
+        f"trained in {r['train_seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MiB",
+    ]
+    base = (r.get("baseline_gpt2") or {}).get("languages", {})
+    for lang, m in r["languages"].items():
+        tpb = m["tokens_per_byte"]
+        if tpb is None:
+            continue
+        b = base.get(lang, {}).get("tokens_per_byte")
+        vs = f" (gpt2 baseline {b:.3f})" if b is not None else ""
+        lines.append(f"  {lang:<16} tokens/byte {tpb:.3f}{vs}  vocab share {m['vocab_share']:.3f}")
+    return "\n".join(lines)
+
+
+def handle(args: argparse.Namespace, extra: list[str] | None = None) -> int:
+    """Run the subcommand; 0 on success. ``extra`` (unparsed arguments the roots CLI may pass along) is unused."""
+    result = train_from_manifest(
+        args.manifest, args.out, update_lock=args.update_lock, gpt2_baseline=not args.no_gpt2_baseline
+    )
+    print(summary(result))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tokenizer.cli`` (the same subcommand, standalone)."""
+    from tokenizer.errors import UserError
+
+    parser = argparse.ArgumentParser(prog="roots")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
