@@ -1,0 +1,560 @@
+"""Dedup stage: exact duplicates, then MinHash-LSH near duplicates, over the whole corpus.
+
+Only ids, hashes and signatures travel through grouping steps; document texts go through exactly one
+``CoGroupByKey``, the final join of verdicts back to the records by ``id``. The flow:
+
+1. ``Fingerprint`` (batched): per record its exact key (:func:`filters.dedup.exact_key`) and MinHash signature
+   (:func:`filters.dedup.signatures_batch`); records are keyed by id for the final join.
+2. Exact: ``((language, sha1), id)`` → ``GroupByKey`` → in each group of two or more the smallest id is kept, the
+   others get verdict ``exact_duplicate`` with ``duplicate_of`` = kept id and ``value`` = ``None``.
+3. Near, over the signatures of documents not removed in 2 (so near dedup runs on exact survivors, as if chained):
+   band keys ``(language, band, band hash)`` → ``GroupByKey`` of ids → in each bucket an edge from the smallest id
+   to every other (a star, so a bucket of k ids gives k-1 edges, not k(k-1)/2) → ``Distinct`` → with ``verify``,
+   keep an edge only if the two signatures' Jaccard estimate is ≥ threshold (signatures joined by id) →
+   :class:`ConnectedComponents` → in each component the smallest id is kept; every other member gets verdict
+   ``near_duplicate`` with ``duplicate_of`` = kept id and ``value`` = Jaccard estimate between it and the kept doc
+   (a chain A~B~C puts A, B, C in one component even when A and C alone are below the threshold, so the value
+   can be below the threshold).
+4. One ``CoGroupByKey`` on id joins records with both verdict sets → kept / removed.
+
+Every choice is "smallest id", ids are stable hashes, and no step depends on element order, so the removed set and
+every field of it are the same for any runner and worker count. ``duplicate_of`` of an exact duplicate names the
+kept member of its exact group, which may itself be removed as a near duplicate of another document.
+
+Records that can't be fingerprinted (no ``id``, ``text`` not a string) go to ``failed``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+import numpy as np
+from apache_beam import pvalue
+
+from filters.dedup import DedupParams, band_keys, exact_keys, jaccard_estimate, signatures_batch
+from pipeline.stage import FAILED, REMOVED, Record, failed, removed
+
+log = logging.getLogger(__name__)
+
+EXACT_REASON = "exact_duplicate"
+NEAR_REASON = "near_duplicate"
+STAGE = "dedup"
+
+_FP = "fp"
+_SIZE = "size"
+_UNCONVERGED = "unconverged"
+
+# verdict carried by id: (reason, value, duplicate_of)
+Verdict = tuple[str, Any, str]
+# fingerprint carried by id: (language key, exact key or None, signature bytes or None)
+Fingerprint = tuple[str, str | None, bytes | None]
+
+
+class DedupOutput(NamedTuple):
+    """Outputs of :class:`Dedup`: ``kept``, ``removed``, ``failed`` like ``StageOutput``, plus one ``stats`` dict.
+
+    ``stats`` is a PCollection with exactly one dict (see :class:`_StatsFn` for its keys).
+    """
+
+    kept: beam.PCollection
+    removed: beam.PCollection
+    failed: beam.PCollection
+    stats: beam.PCollection
+
+
+class ComponentsOutput(NamedTuple):
+    """Outputs of :class:`ConnectedComponents`.
+
+    ``labels``: ``(id, component_min_id)`` for every id in an edge (the minimum labels itself).
+    ``unconverged``: the ``(a, b)`` edges still not in star form after ``max_rounds`` rounds, which were resolved by
+    the exact single-worker pass (empty when the rounds converged).
+    """
+
+    labels: beam.PCollection
+    unconverged: beam.PCollection
+
+
+def _first(values: Iterable[Any]) -> Any:
+    """First value of a (CoGroupByKey) iterable, or ``None``: those iterables are not lists, so never test truth."""
+    return next(iter(values), None)
+
+
+# ------------------------------------------------------------------------------------------- fingerprints
+
+
+class _Fingerprint(beam.DoFn):
+    """Batch of records → ``(id, record)``; tagged ``fp``: ``(id, Fingerprint)``; tagged ``failed``."""
+
+    def __init__(self, params: DedupParams, exact: bool, near: bool) -> None:
+        self.params = params
+        self.exact = exact
+        self.near = near
+
+    def setup(self) -> None:
+        self.docs = beam.metrics.Metrics.counter(STAGE, "fingerprinted")
+        self.no_sig = beam.metrics.Metrics.counter(STAGE, "no_shingles")
+
+    def _fingerprints(self, batch: list[Record]) -> list[tuple[str | None, bytes | None]]:
+        texts = [r["text"] for r in batch]
+        keys = exact_keys(texts) if self.exact else [None] * len(batch)
+        if self.near:
+            sigs = signatures_batch(texts, [r.get("language") for r in batch], self.params)
+        else:
+            sigs = [None] * len(batch)
+        return list(zip(keys, sigs, strict=True))
+
+    def process(self, batch: list[Record]) -> Iterator[Any]:
+        good = []
+        for r in batch:
+            if not isinstance(r.get("id"), str) or not isinstance(r.get("text"), str):
+                yield pvalue.TaggedOutput(FAILED, failed(r, "dedup: record needs a string `id` and `text`"))
+            else:
+                good.append(r)
+        try:
+            results = self._fingerprints(good)
+        except Exception:  # isolate the bad record(s) instead of failing the whole batch
+            results, ok = [], []
+            for r in good:
+                try:
+                    results.extend(self._fingerprints([r]))
+                    ok.append(r)
+                except Exception as e:  # any error of one document becomes its dead letter
+                    yield pvalue.TaggedOutput(FAILED, failed(r, f"dedup: {type(e).__name__}: {e}"))
+            good = ok
+        for r, (key, sig) in zip(good, results, strict=True):
+            self.docs.inc()
+            if self.near and sig is None:
+                self.no_sig.inc()
+            yield r["id"], r
+            yield pvalue.TaggedOutput(_FP, (r["id"], (r.get("language") or "", key, sig)))
+
+
+# ------------------------------------------------------------------------------------------- exact
+
+
+def _exact_group(group: tuple[tuple[str, str], Iterable[str]]) -> Iterator[Any]:
+    """One exact-key group → verdicts for all but the smallest id; tagged ``size`` of groups of 2+."""
+    ids = sorted(set(group[1]))
+    if len(ids) < 2:
+        return
+    yield pvalue.TaggedOutput(_SIZE, len(ids))
+    for other in ids[1:]:
+        yield other, (EXACT_REASON, None, ids[0])
+
+
+def _survivors(item: tuple[str, dict[str, list]]) -> Iterator[tuple[str, tuple[str, bytes]]]:
+    """``(id, (language, signature))`` of a document with a signature and no exact verdict."""
+    doc_id, joined = item
+    if _first(joined["verdict"]) is not None:
+        return
+    for lang, _key, sig in joined["fp"]:
+        if sig is not None:
+            yield doc_id, (lang, sig)
+
+
+# ------------------------------------------------------------------------------------------- near
+
+
+def _bands(item: tuple[str, tuple[str, bytes]], bands: int, rows: int) -> Iterator[tuple[tuple[str, int, int], str]]:
+    doc_id, (lang, sig) = item
+    keys = band_keys(np.frombuffer(sig, dtype="<u4")[None, :], bands, rows)[0]
+    for i, h in enumerate(keys):
+        yield (lang, i, h), doc_id
+
+
+def _star_edges(bucket: tuple[Any, Iterable[str]]) -> Iterator[tuple[str, str]]:
+    """Edges from the smallest id of an LSH bucket to each other id in it."""
+    ids = sorted(set(bucket[1]))
+    for other in ids[1:]:
+        yield ids[0], other
+
+
+class PairJaccard(beam.PTransform):
+    """``(a, b)`` id pairs → ``((a, b), jaccard_estimate)``, joining the two signatures by id (never texts).
+
+    ``signatures`` is a PCollection of ``(id, (language, signature bytes))``. Pairs with an id that has no signature
+    are dropped.
+    """
+
+    def __init__(self, signatures: beam.PCollection, label: str | None = None) -> None:
+        super().__init__(label)
+        self.signatures = signatures
+
+    def expand(self, pairs: beam.PCollection) -> beam.PCollection:
+        sigs = self.signatures | "SigOnly" >> beam.MapTuple(lambda i, v: (i, v[1]))
+
+        def first_half(item: tuple[str, dict[str, list]]) -> Iterator[tuple[str, tuple[str, bytes]]]:
+            a, joined = item
+            sig = _first(joined["sig"])
+            if sig is not None:
+                for b in joined["pair"]:
+                    yield b, (a, sig)
+
+        def second_half(item: tuple[str, dict[str, list]]) -> Iterator[tuple[tuple[str, str], float]]:
+            b, joined = item
+            sig_b = _first(joined["sig"])
+            if sig_b is not None:
+                for a, sig_a in joined["half"]:
+                    yield (a, b), jaccard_estimate(sig_a, sig_b)
+
+        half = (
+            {"pair": pairs, "sig": sigs} | "JoinFirst" >> beam.CoGroupByKey() | "FirstSig" >> beam.FlatMap(first_half)
+        )
+        return (
+            {"half": half, "sig": sigs} | "JoinSecond" >> beam.CoGroupByKey() | "SecondSig" >> beam.FlatMap(second_half)
+        )
+
+
+# ------------------------------------------------------------------------------------------- connected components
+
+
+def _normalize_edge(edge: tuple[str, str]) -> Iterator[tuple[str, str]]:
+    a, b = edge
+    if a != b:
+        yield (a, b) if a < b else (b, a)
+
+
+def _large_star(item: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:
+    """Kiveris et al. large-star at node u: link every larger neighbour to the minimum of u's closed neighbourhood.
+
+    Input: u with all its neighbours. Output edges are keyed by their larger end, ready for the small-star grouping.
+    """
+    u, nbrs = item
+    nbrs = set(nbrs)
+    m = min(min(nbrs), u)
+    for v in nbrs:
+        if v > u:
+            yield v, m
+
+
+def _small_star(item: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:
+    """Small-star at node u (grouped over its smaller neighbours): link u and them to their minimum.
+
+    Output edges in both directions, ready for the next large-star grouping by node.
+    """
+    u, smaller = item
+    nbrs = set(smaller)
+    nbrs.add(u)
+    m = min(nbrs)
+    for v in nbrs:
+        if v != m:
+            yield m, v
+            yield v, m
+
+
+def _roles(edge: tuple[str, str]) -> Iterator[tuple[str, tuple[int, int]]]:
+    yield edge[0], (1, 0)
+    yield edge[1], (0, 1)
+
+
+def _sum_pairs(values: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    small = large = 0
+    for s, g in values:
+        small += s
+        large += g
+    return small, large
+
+
+def _bad_node(item: tuple[str, tuple[int, int]]) -> Iterator[tuple[str, bool]]:
+    """A node breaks star form if it is the larger end of 2+ edges, or of one edge while also a smaller end."""
+    node, (small, large) = item
+    if large >= 2 or (large >= 1 and small >= 1):
+        yield node, True
+
+
+def _leaf_status(item: tuple[str, dict[str, list]]) -> Iterator[tuple[str, tuple[str, bool]]]:
+    leaf, joined = item
+    bad = _first(joined["bad"]) is not None
+    for center in joined["center"]:
+        yield center, (leaf, bad)
+
+
+def _finished_star(item: tuple[str, dict[str, list]]) -> Iterator[Any]:
+    """Labels of a star already centred on its minimum; otherwise its edges go to the ``unconverged`` output."""
+    center, joined = item
+    leaves = list(joined["leaf"])
+    if not leaves:
+        return
+    if _first(joined["bad"]) is None and not any(bad for _, bad in leaves):
+        yield center, center
+        for leaf, _ in leaves:
+            yield leaf, center
+    else:
+        for leaf, _ in leaves:
+            yield pvalue.TaggedOutput(_UNCONVERGED, (center, leaf))
+
+
+def union_find_labels(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(id, component minimum)`` for every id in ``edges``, by union-find on one worker (the fallback pass)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in edges:
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)  # the root is always the component's smallest id
+    return [(x, find(x)) for x in sorted(parent)]
+
+
+def _fallback(edges: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if edges:
+        beam.metrics.Metrics.counter(STAGE, "cc_unconverged_edges").inc(len(edges))
+        log.warning("connected components not converged: %d edges resolved on one worker", len(edges))
+    return union_find_labels(edges)
+
+
+class ConnectedComponents(beam.PTransform):
+    """Connected components of an undirected graph given as ``(a, b)`` id pairs, computed in Beam.
+
+    Alternating large-star / small-star rounds (Kiveris et al., "Connected Components in MapReduce and Beyond",
+    SoCC 2014), unrolled ``max_rounds`` times at construction: each step is one ``GroupByKey`` over the edges and
+    preserves connectivity, and together they turn every component into a star centred on its smallest id in
+    O(log² n) rounds (a handful for duplicate clusters). Extra rounds on a converged graph change nothing.
+
+    Convergence is then checked in Beam: a component is finished when it is a star whose centre is never the larger
+    end of an edge and whose leaves are the larger end of exactly one edge. Components that are not finished after
+    ``max_rounds`` (only very long chains) have their remaining edges collected to **one** worker and solved exactly
+    by union-find; those edges are the ``unconverged`` output, counted in the ``dedup/cc_unconverged_edges``
+    counter and logged as a warning. So the labels are always exact; ``max_rounds`` only bounds how much of the
+    graph could end up on one worker. Duplicate edges and self-loops are ignored.
+    """
+
+    def __init__(self, max_rounds: int = 20, label: str | None = None) -> None:
+        super().__init__(label)
+        if max_rounds < 0:
+            raise ValueError(f"max_rounds must be >= 0, got {max_rounds}")
+        self.max_rounds = max_rounds
+
+    def expand(self, edges: beam.PCollection) -> ComponentsOutput:
+        e = edges | "Normalize" >> beam.FlatMap(_normalize_edge) | "DistinctIn" >> beam.Distinct()
+        e = e | "BothWays" >> beam.FlatMap(lambda ab: [ab, (ab[1], ab[0])])
+        for i in range(self.max_rounds):  # two GroupByKeys per round, edges flow in both directions between rounds
+            e = (
+                e
+                | f"LargeStarGroup{i}" >> beam.GroupByKey()
+                | f"LargeStar{i}" >> beam.FlatMap(_large_star)
+                | f"SmallStarGroup{i}" >> beam.GroupByKey()
+                | f"SmallStar{i}" >> beam.FlatMap(_small_star)
+            )
+        e = e | "OneWay" >> beam.Filter(lambda ab: ab[0] < ab[1]) | "DistinctOut" >> beam.Distinct()
+        bad = e | "Roles" >> beam.FlatMap(_roles) | "SumRoles" >> beam.CombinePerKey(_sum_pairs)
+        bad = bad | "BadNodes" >> beam.FlatMap(_bad_node)
+        by_leaf = e | "ByLeaf" >> beam.MapTuple(lambda a, b: (b, a))
+        leaves = (
+            {"center": by_leaf, "bad": bad}
+            | "JoinLeafStatus" >> beam.CoGroupByKey()
+            | "LeafStatus" >> beam.FlatMap(_leaf_status)
+        )
+        stars = (
+            {"leaf": leaves, "bad": bad}
+            | "JoinCenterStatus" >> beam.CoGroupByKey()
+            | "Stars" >> beam.FlatMap(_finished_star).with_outputs(_UNCONVERGED, main="labels")
+        )
+        rest = (
+            stars[_UNCONVERGED]
+            | "CollectUnconverged" >> beam.combiners.ToList()
+            | "UnionFind" >> beam.FlatMap(_fallback)
+        )
+        labels = (stars.labels, rest) | "Labels" >> beam.Flatten()
+        return ComponentsOutput(labels=labels, unconverged=stars[_UNCONVERGED])
+
+
+# ------------------------------------------------------------------------------------------- verdicts and stats
+
+
+class _ApplyVerdicts(beam.DoFn):
+    """``(id, {"rec", "exact", "near"})`` → kept record, or removed with reason, value and ``duplicate_of``."""
+
+    def setup(self) -> None:
+        self.counters = {
+            EXACT_REASON: beam.metrics.Metrics.counter(STAGE, EXACT_REASON),
+            NEAR_REASON: beam.metrics.Metrics.counter(STAGE, NEAR_REASON),
+        }
+
+    def process(self, item: tuple[str, dict[str, list]]) -> Iterator[Any]:
+        _, joined = item
+        verdicts: list[Verdict] = sorted(joined["exact"]) + sorted(joined["near"])  # one at most, in practice
+        for rec in joined["rec"]:
+            if not verdicts:
+                yield rec
+                continue
+            reason, value, keep = verdicts[0]
+            self.counters[reason].inc()
+            yield pvalue.TaggedOutput(REMOVED, removed(rec, reason, value, duplicate_of=keep))
+
+
+def _sizes(metric: str) -> beam.PTransform:
+    return beam.Map(lambda size: (metric, str(size), 1))
+
+
+class _StatsFn(beam.CombineFn):
+    """``(metric, key, n)`` tuples → the stats dict.
+
+    Keys: ``exact_removed``, ``near_removed`` (records removed), ``exact_clusters`` / ``near_clusters``
+    (``{size: number of clusters}`` over groups of 2+ documents, size = documents in the group including the kept
+    one, sizes as decimal strings so the dict survives a JSON round trip, sorted by size), ``candidate_pairs``
+    (distinct LSH star edges), ``verified_pairs`` (edges given to connected components), ``cc_unconverged_edges``,
+    and ``lsh`` (``threshold``, ``num_perm``, ``bands``, ``rows``).
+    """
+
+    def __init__(self, lsh: dict[str, Any]) -> None:
+        self.lsh = lsh
+
+    def create_accumulator(self) -> Counter:
+        return Counter()
+
+    def add_input(self, acc: Counter, item: tuple[str, str, int]) -> Counter:
+        metric, key, n = item
+        acc[(metric, key)] += n
+        return acc
+
+    def merge_accumulators(self, accs: Iterable[Counter]) -> Counter:
+        total: Counter = Counter()
+        for acc in accs:
+            total.update(acc)
+        return total
+
+    def extract_output(self, acc: Counter) -> dict[str, Any]:
+        def dist(metric: str) -> dict[str, int]:
+            items = [(int(k), n) for (m, k), n in acc.items() if m == metric]
+            return {str(k): n for k, n in sorted(items)}
+
+        return {
+            "exact_removed": acc[("removed", EXACT_REASON)],
+            "near_removed": acc[("removed", NEAR_REASON)],
+            "exact_clusters": dist("exact_cluster"),
+            "near_clusters": dist("near_cluster"),
+            "candidate_pairs": acc[("candidate_pairs", "")],
+            "verified_pairs": acc[("verified_pairs", "")],
+            "cc_unconverged_edges": acc[("cc_unconverged_edges", "")],
+            "lsh": dict(self.lsh),
+        }
+
+
+def _count(metric: str) -> beam.PTransform:
+    return beam.Map(lambda _: (metric, "", 1))
+
+
+# ------------------------------------------------------------------------------------------- the stage
+
+
+class Dedup(beam.PTransform):
+    """Exact then near dedup of records (see the module docstring); returns :class:`DedupOutput`.
+
+    ``params.exact`` / ``params.near`` switch the two parts; near dedup only sees documents that exact dedup kept.
+    ``batch_size`` caps the records fingerprinted together (signatures are computed per batch with numpy).
+    """
+
+    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None) -> None:
+        super().__init__(label)
+        self.params = params or DedupParams()
+        self.batch_size = batch_size
+
+    def expand(self, records: beam.PCollection) -> DedupOutput:
+        p = self.params
+        bands, rows = p.bands_rows
+        lsh = {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
+        fps = (
+            records
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
+            | "Fingerprint" >> beam.ParDo(_Fingerprint(p, p.exact, p.near)).with_outputs(_FP, FAILED, main="rec")
+        )
+        stat_parts = []
+        if not (p.exact and p.near):
+            exact_verdicts = near_verdicts = records.pipeline | "NoVerdicts" >> beam.Create([])
+
+        if p.exact:
+            grouped = (
+                fps[_FP]
+                | "ExactKey" >> beam.FlatMap(lambda kv: [((kv[1][0], kv[1][1]), kv[0])] if kv[1][1] else [])
+                | "ExactGroup" >> beam.GroupByKey()
+                | "ExactVerdicts" >> beam.FlatMap(_exact_group).with_outputs(_SIZE, main="verdicts")
+            )
+            exact_verdicts = grouped.verdicts
+            stat_parts.append(grouped[_SIZE] | "ExactSizes" >> _sizes("exact_cluster"))
+
+        if p.near:
+            if p.exact:
+                sigs = (
+                    {"fp": fps[_FP], "verdict": exact_verdicts}
+                    | "JoinExact" >> beam.CoGroupByKey()
+                    | "Survivors" >> beam.FlatMap(_survivors)
+                )
+            else:
+                sigs = fps[_FP] | "WithSig" >> beam.FlatMap(
+                    lambda kv: [(kv[0], (kv[1][0], kv[1][2]))] if kv[1][2] is not None else []
+                )
+            candidates = (
+                sigs
+                | "BandKeys" >> beam.FlatMap(_bands, bands, rows)
+                | "Buckets" >> beam.GroupByKey()
+                | "StarEdges" >> beam.FlatMap(_star_edges)
+                | "DistinctPairs" >> beam.Distinct()
+            )
+            stat_parts.append(candidates | "CountCandidates" >> _count("candidate_pairs"))
+            if p.verify:
+                threshold = p.threshold
+                edges = (
+                    candidates
+                    | "Verify" >> PairJaccard(sigs)
+                    | "AboveThreshold" >> beam.Filter(lambda pj: pj[1] >= threshold)
+                    | "Edge" >> beam.Map(lambda pj: pj[0])
+                )
+            else:
+                edges = candidates
+            stat_parts.append(edges | "CountVerified" >> _count("verified_pairs"))
+            comps = edges | "Components" >> ConnectedComponents(p.max_rounds)
+            stat_parts.append(comps.unconverged | "CountUnconverged" >> _count("cc_unconverged_edges"))
+            stat_parts.append(
+                comps.labels
+                | "ByComponent" >> beam.MapTuple(lambda i, m: (m, 1))
+                | "ComponentSize" >> beam.CombinePerKey(sum)
+                | "SizeOnly" >> beam.MapTuple(lambda m, n: n)
+                | "NearSizes" >> _sizes("near_cluster")
+            )
+            near_verdicts = (
+                comps.labels
+                | "NotKept" >> beam.Filter(lambda im: im[0] != im[1])
+                | "ValueWithKept" >> PairJaccard(sigs)
+                | "NearVerdicts" >> beam.MapTuple(lambda pair, j: (pair[0], (NEAR_REASON, j, pair[1])))
+            )
+
+        joined = (
+            {"rec": fps.rec, "exact": exact_verdicts, "near": near_verdicts}
+            | "JoinVerdicts" >> beam.CoGroupByKey()
+            | "Apply" >> beam.ParDo(_ApplyVerdicts()).with_outputs(REMOVED, main="kept")
+        )
+        stat_parts.append(joined[REMOVED] | "CountRemoved" >> beam.Map(lambda r: ("removed", r["reason"], 1)))
+        stats = (
+            stat_parts
+            | "StatParts" >> beam.Flatten(pipeline=records.pipeline)
+            | "Stats" >> beam.CombineGlobally(_StatsFn(lsh))
+        )
+        return DedupOutput(kept=joined.kept, removed=joined[REMOVED], failed=fps[FAILED], stats=stats)
+
+
+class ExactDedup(Dedup):
+    """Exact dedup only: :class:`Dedup` with ``near`` off (other params as given)."""
+
+    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None) -> None:
+        super().__init__((params or DedupParams()).model_copy(update={"exact": True, "near": False}), batch_size, label)
+
+
+class NearDedup(Dedup):
+    """Near dedup only: :class:`Dedup` with ``exact`` off (other params as given)."""
+
+    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None) -> None:
+        super().__init__((params or DedupParams()).model_copy(update={"exact": False, "near": True}), batch_size, label)

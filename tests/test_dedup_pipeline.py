@@ -1,0 +1,260 @@
+"""The Beam dedup stage on DirectRunner: exact and near verdicts, chains, code, edge cases, components, determinism."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from filters.dedup import DedupParams, exact_jaccard, shingles
+from pipeline.dedup import (
+    EXACT_REASON,
+    NEAR_REASON,
+    ConnectedComponents,
+    Dedup,
+    ExactDedup,
+    NearDedup,
+    union_find_labels,
+)
+
+P = DedupParams()
+FAST = DedupParams(max_rounds=4)  # duplicate clusters here converge in 1-3 rounds; fewer stages keep tests quick
+
+
+def _dump(pcoll: beam.PCollection, path: Path, label: str) -> None:
+    (
+        pcoll
+        | f"Json{label}" >> beam.Map(json.dumps, sort_keys=True)
+        | f"Write{label}" >> beam.io.WriteToText(str(path), shard_name_template="")
+    )
+
+
+def _load(path: Path) -> list:
+    return sorted((json.loads(line) for line in path.read_text().splitlines()), key=json.dumps)
+
+
+def run_dedups(tmp_path: Path, runs: list[tuple[list[dict], beam.PTransform]], **options: object) -> list[dict]:
+    """Apply each ``(records, transform)`` in one pipeline and read back kept/removed/failed/stats of each.
+
+    Results go through files, so this works with any runner mode (one pipeline per call keeps tests quick).
+    """
+    out = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+    names = ("kept", "removed", "failed", "stats")
+    with beam.Pipeline(options=PipelineOptions(flags=[], runner="DirectRunner", **options)) as p:
+        for k, (records, transform) in enumerate(runs):
+            res = p | f"Create{k}" >> beam.Create(records) | f"Dedup{k}" >> transform
+            for name in names:
+                _dump(getattr(res, name), out / f"{k}" / name, f"{name}{k}")
+    results = []
+    for k in range(len(runs)):
+        got = {name: _load(out / f"{k}" / name) for name in names}
+        got["removed_by_id"] = {r["id"]: r for r in got["removed"]}
+        got["kept_ids"] = sorted(r["id"] for r in got["kept"])
+        results.append(got)
+    return results
+
+
+def run_dedup(tmp_path: Path, records: list[dict], transform: beam.PTransform | None = None, **options: object) -> dict:
+    """Run one dedup transform (default: ``Dedup(FAST)``) on ``records``."""
+    return run_dedups(tmp_path, [(records, transform or Dedup(FAST))], **options)[0]
+
+
+def rec(doc_id: str, text: str, language: str = "en", source: str = "s1") -> dict:
+    return {"id": doc_id, "text": text, "source": source, "locator": f"{source}#{doc_id}", "language": language,
+            "lid_score": None, "meta": "{}", "path": None}  # fmt: skip
+
+
+def unique_words(n: int, tag: str) -> list[str]:
+    """``n`` distinct words: every word 5-gram of a text made of them is distinct too."""
+    return [f"{tag}{i:04d}x" for i in range(n)]
+
+
+def replace_at(words: list[str], positions: list[int], tag: str) -> list[str]:
+    out = list(words)
+    for k, pos in enumerate(positions):
+        out[pos] = f"{tag}{k:04d}y"
+    return out
+
+
+def true_j(a: str, b: str) -> float:
+    return exact_jaccard(shingles(a, "en", P), shingles(b, "en", P))
+
+
+# 384 words → 380 shingles; k isolated replacements each swap 5 shingles: J = (380 - 5k) / (380 + 5k)
+BASE = unique_words(384, "base")
+J09 = replace_at(BASE, list(range(20, 380, 90)), "r")  # k=4: J = 360/400 = 0.9
+J06 = replace_at(BASE, list(range(10, 380, 19))[:19], "s")  # k=19: J = 285/475 = 0.6
+
+
+def test_pairs_just_above_and_below_threshold(tmp_path: Path) -> None:
+    a, b, c = " ".join(BASE), " ".join(J09), " ".join(J06)
+    assert true_j(a, b) == pytest.approx(0.9) and true_j(a, c) == pytest.approx(0.6)
+    got = run_dedup(tmp_path, [rec("aa00", a), rec("bb00", b, source="s2"), rec("cc00", c)], Dedup(P))  # defaults
+    assert got["kept_ids"] == ["aa00", "cc00"]
+    rb = got["removed_by_id"]["bb00"]
+    assert rb["reason"] == NEAR_REASON and rb["duplicate_of"] == "aa00" and 0.8 <= rb["value"] <= 1.0
+    assert rb["source"] == "s2" and rb["text"] == b  # the record is intact, only reason/value/duplicate_of added
+    (stats,) = got["stats"]
+    assert stats["near_removed"] == 1 and stats["exact_removed"] == 0
+    assert stats["near_clusters"] == {"2": 1} and stats["exact_clusters"] == {}
+    assert stats["lsh"] == {"threshold": 0.8, "num_perm": 256, "bands": P.bands_rows[0], "rows": P.bands_rows[1]}
+
+
+def chain(n: int, per_step: int) -> list[str]:
+    """Texts t0..t(n-1), each ``per_step`` fresh isolated replacements away from the previous one."""
+    texts, cur = [], list(BASE)
+    slots = list(range(6, 380, 9))
+    for step in range(n):
+        texts.append(" ".join(cur))
+        cur = replace_at(cur, slots[step * per_step : (step + 1) * per_step], f"c{step}_")
+    return texts
+
+
+def test_chain_across_sources_is_one_component(tmp_path: Path) -> None:
+    t = chain(5, 4)  # neighbours J = 0.9; ends J(t0, t4) ~ 0.65
+    assert all(true_j(t[i], t[i + 1]) == pytest.approx(0.9) for i in range(4))
+    assert true_j(t[0], t[2]) < 0.85 and true_j(t[0], t[4]) < 0.7
+    ids = ["a1", "b2", "c3", "d4", "e5"]
+    records = [rec(i, x, source=f"src{k % 3}") for k, (i, x) in enumerate(zip(ids, t, strict=True))]
+    # the two ends alone (in another language, so they don't meet the chain) are below the threshold: both kept
+    records += [rec("f6", t[0], language="de"), rec("f7", t[4], language="de")]
+    got = run_dedup(tmp_path, records)
+    assert got["kept_ids"] == ["a1", "f6", "f7"]
+    assert {i: (r["reason"], r["duplicate_of"]) for i, r in got["removed_by_id"].items()} == {
+        i: (NEAR_REASON, "a1") for i in ids[1:]
+    }
+    assert got["removed_by_id"]["e5"]["value"] < 0.8  # Jaccard with the kept doc, not with its neighbour
+    (stats,) = got["stats"]
+    assert stats["near_clusters"] == {"5": 1} and stats["near_removed"] == 4 and stats["cc_unconverged_edges"] == 0
+
+
+def test_exact_normalisation_variants_and_languages(tmp_path: Path) -> None:
+    texts = ["Hello, World!", "hello world", "HELLO\tWORLD...", "ＨＥＬＬＯ　ｗｏｒｌｄ", "hello-world"]
+    records = [rec(f"id{k}", x, source=f"s{k}") for k, x in enumerate(texts)]
+    records += [rec("id9", "hello+world"), rec("fr0", "Hello world", language="fr"), rec("fr1", "hello WORLD", "fr")]
+    got = run_dedup(tmp_path, records)
+    assert got["kept_ids"] == ["fr0", "id0", "id9"]
+    removed = got["removed_by_id"]
+    assert {i: (r["reason"], r["value"], r["duplicate_of"]) for i, r in removed.items()} == {
+        **{f"id{k}": (EXACT_REASON, None, "id0") for k in range(1, 5)},
+        "fr1": (EXACT_REASON, None, "fr0"),
+    }
+    (stats,) = got["stats"]
+    assert stats["exact_removed"] == 5 and stats["exact_clusters"] == {"2": 1, "5": 1} and stats["near_removed"] == 0
+
+
+def test_empty_and_one_word_documents(tmp_path: Path) -> None:
+    records = [
+        rec("e1", ""),
+        rec("e2", ""),
+        rec("e3", "  \n "),
+        rec("e4", "...!"),
+        rec("w1", "word"),
+        rec("w2", "Word."),
+        rec("w3", "other"),
+        {**rec("x1", "unused"), "text": None},
+    ]
+    got, near = run_dedups(tmp_path, [(records, Dedup(FAST)), (records[:7], NearDedup(FAST))])
+    assert got["kept_ids"] == ["e1", "e2", "e3", "e4", "w1", "w3"]  # empty texts are left to other filters
+    assert got["removed_by_id"]["w2"]["reason"] == EXACT_REASON
+    assert [r["id"] for r in got["failed"]] == ["x1"] and "text" in got["failed"][0]["error"]
+    # near only: the one-word docs are one shingle each -> Jaccard 1; empty ones still untouched
+    assert near["kept_ids"] == ["e1", "e2", "e3", "e4", "w1", "w3"]
+    assert near["removed_by_id"]["w2"]["reason"] == NEAR_REASON and near["removed_by_id"]["w2"]["value"] == 1.0
+
+
+CODE = "\n".join(
+    f"def handler_{i}(request, retries={i}):\n    value = compute(request.body, {i} * factor)\n"
+    f"    if value > limit_{i}:\n        return respond(value, status={200 + i})\n    return None\n"
+    for i in range(12)
+)
+
+
+def test_code_near_dedup_on_tokens(tmp_path: Path) -> None:
+    reformatted = CODE.replace("(request, ", "( request ,").replace(" * ", "*").replace("    ", "\t")
+    renamed = reformatted.replace("handler_3(", "handle_three(")  # one identifier: a few token 5-grams change
+    other = CODE.replace("value", "result").replace("request", "req").replace("factor", "k")
+    records = [
+        rec("c1", CODE, "code-python"),
+        rec("c2", renamed, "code-python", "s2"),
+        rec("c3", other, "code-python"),
+        rec("c4", CODE, "code-java"),  # another language: never compared with code-python
+        rec("c5", CODE.replace("\n", "\n\n"), "code-python"),  # whitespace only: exact duplicate
+    ]
+    got = run_dedup(tmp_path, records)
+    assert got["kept_ids"] == ["c1", "c3", "c4"]
+    removed = got["removed_by_id"]
+    assert (removed["c2"]["reason"], removed["c2"]["duplicate_of"]) == (NEAR_REASON, "c1")
+    assert removed["c2"]["value"] >= 0.8
+    assert (removed["c5"]["reason"], removed["c5"]["duplicate_of"]) == (EXACT_REASON, "c1")
+
+
+def test_exact_only_and_unverified_near(tmp_path: Path) -> None:
+    a, b = " ".join(BASE), " ".join(J09)
+    records = [rec("a", a), rec("b", b), rec("c", a.upper())]
+    exact, got = run_dedups(
+        tmp_path, [(records, ExactDedup(FAST)), (records, Dedup(DedupParams(verify=False, max_rounds=4)))]
+    )
+    assert exact["kept_ids"] == ["a", "b"] and exact["removed_by_id"]["c"]["reason"] == EXACT_REASON
+    assert got["kept_ids"] == ["a"]
+    (stats,) = got["stats"]
+    assert stats["lsh"]["bands"] == DedupParams(verify=False).bands_rows[0]
+    assert stats["candidate_pairs"] == stats["verified_pairs"] == 1
+
+
+def _components(tmp_path: Path, edges: list[tuple[str, str]], rounds: tuple[int, ...]) -> list[tuple[list, list]]:
+    """Labels and unconverged edges of ``ConnectedComponents(r)`` for each ``r`` in ``rounds`` (one pipeline)."""
+    out = tmp_path / "cc"
+    with beam.Pipeline(options=PipelineOptions(flags=[], runner="DirectRunner")) as p:
+        pc = p | beam.Create(edges)
+        for r in rounds:
+            res = pc | f"CC{r}" >> ConnectedComponents(r)
+            _dump(res.labels, out / f"labels{r}", f"L{r}")
+            _dump(res.unconverged, out / f"unconverged{r}", f"U{r}")
+    return [([tuple(x) for x in _load(out / f"labels{r}")], _load(out / f"unconverged{r}")) for r in rounds]
+
+
+def test_connected_components_match_union_find_and_fall_back(tmp_path: Path) -> None:
+    rng = random.Random(4)
+    ids = [f"{rng.getrandbits(64):016x}" for _ in range(300)]
+    edges = [(rng.choice(ids), rng.choice(ids)) for _ in range(220)]  # many small trees, some cycles
+    srt = sorted(ids[:80])
+    edges += list(zip(srt[1:], srt[:-1], strict=True))  # a long sorted path: needs ~7 rounds
+    edges += [(ids[0], ids[0]), (ids[1], ids[2]), (ids[2], ids[1])]  # self loop, duplicate edge
+    truth = sorted(union_find_labels(edges))
+    (labels, unconverged), (labels1, unconverged1) = _components(tmp_path, edges, (20, 1))
+    assert sorted(labels) == truth and unconverged == []
+    assert len({m for _, m in truth}) > 10 and len(labels) == len({x for e in edges for x in e if e[0] != e[1]})
+    # one round is too few for the long path: the unfinished components are solved exactly on one worker
+    assert sorted(labels1) == truth and len(unconverged1) > 0
+
+
+def _corpus(seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    records = []
+    for c in range(12):
+        words = unique_words(120, f"k{c}_")
+        for v in range(rng.randint(1, 4)):
+            w = replace_at(words, rng.sample(range(5, 115), rng.randint(0, 6)), f"v{c}_{v}_")
+            text = " ".join(w)
+            records.append(rec(f"{rng.getrandbits(64):016x}", text.upper() if v == 3 else text, source=f"s{v}"))
+    return records
+
+
+def test_output_is_the_same_with_one_and_two_workers(tmp_path: Path) -> None:
+    records = _corpus(8)
+    one = run_dedup(tmp_path, records, Dedup(DedupParams(max_rounds=3)))
+    two = run_dedup(
+        tmp_path,
+        records,
+        Dedup(DedupParams(max_rounds=3)),
+        direct_num_workers=2,
+        direct_running_mode="multi_processing",
+    )
+    assert one["removed"] and one["kept"]
+    for key in ("kept", "removed", "failed", "stats"):
+        assert one[key] == two[key]
