@@ -1,0 +1,51 @@
+"""Pure document filters for roots: ROOTS quality filters, PII redaction, code filters, normalisation.
+
+No Beam here: every function takes a batch (lists) and returns one result per document, so the pipeline only
+wires them into stages and the functions can be tested and benchmarked alone.
+"""
+
+from filters.code import CODE_CHECKS, code_explain, code_filter_batch
+from filters.lines import drop_lines, line_hashes
+from filters.normalize import normalize_batch, normalize_text
+from filters.params import (
+    NL_CHECKS,
+    CodeParams,
+    FilterConfig,
+    LanguageParams,
+    TemplateLinesParams,
+    shipped_defaults,
+    shipped_languages,
+)
+from filters.pii import CATEGORIES as PII_CATEGORIES
+from filters.pii import PiiSpan, find_pii, redact, redact_batch
+from filters.quality import describe_checks, explain, filter_batch, is_code_language, modify_batch
+from filters.results import FilterResult, Verdict
+
+__all__ = [
+    "CODE_CHECKS",
+    "NL_CHECKS",
+    "PII_CATEGORIES",
+    "CodeParams",
+    "FilterConfig",
+    "FilterResult",
+    "LanguageParams",
+    "PiiSpan",
+    "TemplateLinesParams",
+    "Verdict",
+    "code_explain",
+    "code_filter_batch",
+    "describe_checks",
+    "drop_lines",
+    "explain",
+    "filter_batch",
+    "find_pii",
+    "is_code_language",
+    "line_hashes",
+    "modify_batch",
+    "normalize_batch",
+    "normalize_text",
+    "redact",
+    "redact_batch",
+    "shipped_defaults",
+    "shipped_languages",
+]

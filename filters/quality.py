@@ -1,0 +1,340 @@
+"""ROOTS quality filters for natural-language documents, over batches.
+
+Definitions follow BigScience's OSCAR filtering (``01b_oscar_cleaning_and_filtering/filtering.py``); thresholds come
+from ``LanguageParams`` (shipped ROOTS defaults merged with manifest overrides). Checks run in ROOTS' order and a
+document is removed by the first one that fails:
+
+1. ``number_words``: ``min <= #words <= max``
+2. ``character_repetition``: share of the character n-grams taken by the ``k`` most frequent ones, where
+   ``k = min(floor(sqrt(#distinct)), #distinct n-grams seen more than once)``; keep if ``<= max``
+3. ``word_repetition``: share of word n-grams (lower-cased words) that occur more than once; keep if ``<= max``
+4. ``special_characters``: share of characters that are special (``filters.text``); keep if ``<= max``
+5. ``stopwords``: stop words (plus augmented word n-grams) per word, capped at 1; keep if ``>= min``
+6. ``flagged_words``: same ratio with the flagged list; keep if ``<= max``
+7. ``lang_id``: the document's fastText score (computed upstream); keep if ``>= min``
+8. ``perplexity``: KenLM perplexity (only with ``perplexity_model``); keep if ``<= max``
+
+A check whose threshold is ``None`` is off; stop/flagged checks are skipped for a language without a list,
+``lang_id`` for a document without a score, ``perplexity`` without a model. Words are computed once per document
+and shared by all checks.
+
+Character n-grams are counted through a 64-bit polynomial hash of each n-gram (numpy), which is what makes this
+check fast; two different n-grams would have to collide on 64 bits to change a ratio.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+import numpy as np
+import regex
+
+from filters import perplexity as ppl
+from filters.params import NL_CHECKS, LanguageParams
+from filters.results import KEEP, FilterResult, Verdict
+from filters.text import SPECIAL_RE, code_points, special_mask, words
+from filters.wordlists import flagged_words, stopwords
+
+_HASH_BASE = np.uint64(0x100000001B3)
+
+
+def is_code_language(language: str | None) -> bool:
+    """Code records (``code-python``...) never go through the natural-language filters."""
+    return bool(language) and language.startswith("code-")
+
+
+def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> float:
+    """ROOTS' character repetition ratio of ``text`` for n-grams of ``n`` characters."""
+    if cps is None:
+        cps = code_points(text)
+    m = len(cps) - n + 1
+    if m <= 0:
+        return 0.0
+    if n <= 3:  # 3 x 21 bits fit in 64: exact packing
+        h = np.zeros(m, dtype=np.uint64)
+        for j in range(n):
+            h = (h << np.uint64(21)) | cps[j : j + m].astype(np.uint64)
+    else:
+        h = np.zeros(m, dtype=np.uint64)
+        for j in range(n):
+            h = h * _HASH_BASE + cps[j : j + m].astype(np.uint64)
+    counts = np.unique(h, return_counts=True)[1]
+    repeated = counts[counts > 1]
+    k = min(math.isqrt(len(counts)), len(repeated))
+    if k == 0:
+        return 0.0
+    # the k most frequent n-grams are all repeated ones (k <= #repeated), so only those need ordering
+    top = np.partition(repeated, len(repeated) - k)[len(repeated) - k :]
+    return float(top.sum()) / float(m)
+
+
+def word_repetition_ratio(doc_words: Sequence[str], n: int) -> float:
+    """ROOTS' word repetition ratio: share of word n-grams whose n-gram occurs more than once."""
+    if len(doc_words) < n:
+        return 0.0
+    grams = Counter(zip(*(doc_words[i:] for i in range(n)), strict=False))
+    total = len(doc_words) - n + 1
+    return sum(c for c in grams.values() if c > 1) / total
+
+
+def special_characters_ratio(text: str, cps: np.ndarray | None = None) -> float:
+    """Share of the characters of ``text`` that are special."""
+    if not text:
+        return 0.0
+    if cps is None:
+        cps = code_points(text)
+    return float(np.count_nonzero(special_mask()[cps])) / len(cps)
+
+
+def augment(doc_words: Sequence[str], group_sizes: Sequence[int], join: str) -> list[str]:
+    """ROOTS' "words augmentation": every run of ``g`` consecutive words joined with ``join``, for each size ``g``
+    (so that multi-word or multi-character stop words can match Vietnamese syllables or Chinese characters)."""
+    grams: list[str] = []
+    for g in group_sizes:
+        grams.extend(map(join.join, zip(*(doc_words[i:] for i in range(g)), strict=False)))
+    return grams
+
+
+def word_list_ratio(
+    doc_words: Sequence[str],
+    vocabulary: frozenset[str],
+    group_sizes: Sequence[int] = (),
+    join: str = "",
+    grams: Sequence[str] | None = None,
+) -> float:
+    """Words (plus their augmentations) found in ``vocabulary``, per word, capped at 1 (ROOTS' stop/flagged
+    ratio). ``grams`` are the augmentations if the caller already has them."""
+    if not doc_words:
+        return 0.0
+    if grams is None:
+        grams = augment(doc_words, group_sizes, join)
+    hits = sum(map(vocabulary.__contains__, doc_words)) + sum(map(vocabulary.__contains__, grams))
+    return min(1.0, hits / len(doc_words))
+
+
+class _Doc:
+    """One document with lazily computed, shared measurements."""
+
+    def __init__(self, text: str, language: str, params: LanguageParams, lid_score: float | None) -> None:
+        self.text, self.language, self.params, self.lid_score = text, language, params, lid_score
+
+    @cached_property
+    def cps(self) -> np.ndarray:
+        return code_points(self.text)
+
+    @cached_property
+    def words(self) -> list[str]:
+        return words(self.text, self.cps)
+
+    @cached_property
+    def grams(self) -> list[str]:
+        p = self.params
+        return augment(self.words, p.words_augmentation_group_sizes, p.words_augmentation_join_char)
+
+
+def _between(name: str, value: float, lo: float | None, hi: float | None) -> FilterResult:
+    if lo is None and hi is None:
+        return FilterResult(name, value, "between", (lo, hi), None, "off")
+    ok = (lo is None or value >= lo) and (hi is None or value <= hi)
+    return FilterResult(name, value, "between", (lo, hi), ok)
+
+
+def _at_most(name: str, threshold: float | None, measure: Callable[[], float | None]) -> FilterResult:
+    if threshold is None:
+        return FilterResult(name, None, "<=", None, None, "off")
+    value = measure()
+    if value is None:
+        return FilterResult(name, None, "<=", threshold, None, "no value")
+    return FilterResult(name, value, "<=", threshold, value <= threshold)
+
+
+def _check_number_words(d: _Doc) -> FilterResult:
+    p = d.params
+    if p.number_words_min_cutoff is None and p.number_words_max_cutoff is None:
+        return FilterResult("number_words", None, "between", (None, None), None, "off")
+    return _between("number_words", float(len(d.words)), p.number_words_min_cutoff, p.number_words_max_cutoff)
+
+
+def _check_character_repetition(d: _Doc) -> FilterResult:
+    p = d.params
+    return _at_most(
+        "character_repetition",
+        p.character_repetition_max_cutoff,
+        lambda: char_repetition_ratio(d.text, p.character_repetition_length, d.cps),
+    )
+
+
+def _check_word_repetition(d: _Doc) -> FilterResult:
+    p = d.params
+    measure = lambda: word_repetition_ratio(d.words, p.word_repetition_length)  # noqa: E731
+    return _at_most("word_repetition", p.word_repetition_max_cutoff, measure)
+
+
+def _check_special_characters(d: _Doc) -> FilterResult:
+    limit = d.params.special_characters_max_cutoff
+    return _at_most("special_characters", limit, lambda: special_characters_ratio(d.text, d.cps))
+
+
+def _check_stopwords(d: _Doc) -> FilterResult:
+    p = d.params
+    if p.stopwords_min_cutoff is None:
+        return FilterResult("stopwords", None, ">=", None, None, "off")
+    vocab = stopwords(d.language)
+    if vocab is None:
+        return FilterResult("stopwords", None, ">=", p.stopwords_min_cutoff, None, "no list")
+    value = word_list_ratio(d.words, vocab, grams=d.grams)
+    return FilterResult("stopwords", value, ">=", p.stopwords_min_cutoff, value >= p.stopwords_min_cutoff)
+
+
+def _check_flagged_words(d: _Doc) -> FilterResult:
+    p = d.params
+    if p.flagged_words_max_cutoff is None:
+        return FilterResult("flagged_words", None, "<=", None, None, "off")
+    vocab = flagged_words(d.language)
+    if vocab is None:
+        return FilterResult("flagged_words", None, "<=", p.flagged_words_max_cutoff, None, "no list")
+    value = word_list_ratio(d.words, vocab, grams=d.grams)
+    return FilterResult("flagged_words", value, "<=", p.flagged_words_max_cutoff, value <= p.flagged_words_max_cutoff)
+
+
+def _check_lang_id(d: _Doc) -> FilterResult:
+    cutoff = d.params.lang_id_min_cutoff
+    if cutoff is None:
+        return FilterResult("lang_id", d.lid_score, ">=", None, None, "off")
+    if d.lid_score is None:
+        return FilterResult("lang_id", None, ">=", cutoff, None, "no score")
+    return FilterResult("lang_id", float(d.lid_score), ">=", cutoff, d.lid_score >= cutoff)
+
+
+def _check_perplexity(d: _Doc) -> FilterResult:
+    p = d.params
+    if p.perplexity_max_cutoff is None:
+        return FilterResult("perplexity", None, "<=", None, None, "off")
+    if not p.perplexity_model:
+        return FilterResult("perplexity", None, "<=", p.perplexity_max_cutoff, None, "off (no model)")
+    model = ppl.load_model(p.perplexity_model)
+    return _at_most("perplexity", p.perplexity_max_cutoff, lambda: ppl.perplexity(d.text, model))
+
+
+_CHECKS: tuple[Callable[[_Doc], FilterResult], ...] = (
+    _check_number_words,
+    _check_character_repetition,
+    _check_word_repetition,
+    _check_special_characters,
+    _check_stopwords,
+    _check_flagged_words,
+    _check_lang_id,
+    _check_perplexity,
+)
+assert tuple(c.__name__.removeprefix("_check_") for c in _CHECKS) == NL_CHECKS
+
+
+def filter_batch(
+    texts: Sequence[str],
+    language: str,
+    params: LanguageParams,
+    lid_scores: Sequence[float | None] | None = None,
+) -> list[Verdict]:
+    """Verdict per document of a batch of one language; the first failing check (ROOTS order) decides.
+
+    ``lid_scores`` are the documents' fastText scores for ``language`` (``None``: no score, check skipped).
+    Code languages (``code-*``) are never filtered here: every document is kept.
+    """
+    if lid_scores is None:
+        lid_scores = [None] * len(texts)
+    if len(lid_scores) != len(texts):
+        raise ValueError(f"filter_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
+    if is_code_language(language):
+        return [KEEP] * len(texts)
+    return [_first_failure(_Doc(t, language, params, s)) for t, s in zip(texts, lid_scores, strict=True)]
+
+
+def _first_failure(doc: _Doc) -> Verdict:
+    for check in _CHECKS:
+        result = check(doc)
+        if result.passed is False:
+            return Verdict(False, result.name, result.value)
+    return KEEP
+
+
+def explain(text: str, language: str, params: LanguageParams, lid_score: float | None = None) -> list[FilterResult]:
+    """Every check's value, threshold, comparison and verdict for one document (for ``roots explain``)."""
+    if is_code_language(language):
+        return [FilterResult(name, None, "", None, None, "code: not applied") for name in NL_CHECKS]
+    doc = _Doc(text, language, params, lid_score)
+    return [check(doc) for check in _CHECKS]
+
+
+def describe_checks(language: str, params: LanguageParams) -> dict[str, str]:
+    """What each check will do for ``language``: ``"on"``, ``"off"``, ``"off (no list)"``, ``"off (no model)"``.
+
+    For run reports ("perplexity: off (no model)"); ``lang_id`` is ``"on"`` but still skips unscored documents.
+    """
+    if is_code_language(language):
+        return {name: "off (code)" for name in NL_CHECKS}
+    p = params
+    status = {
+        "number_words": p.number_words_min_cutoff is not None or p.number_words_max_cutoff is not None,
+        "character_repetition": p.character_repetition_max_cutoff is not None,
+        "word_repetition": p.word_repetition_max_cutoff is not None,
+        "special_characters": p.special_characters_max_cutoff is not None,
+        "stopwords": p.stopwords_min_cutoff is not None,
+        "flagged_words": p.flagged_words_max_cutoff is not None,
+        "lang_id": p.lang_id_min_cutoff is not None,
+        "perplexity": p.perplexity_max_cutoff is not None,
+    }
+    out = {name: "on" if on else "off" for name, on in status.items()}
+    if status["stopwords"] and stopwords(language) is None:
+        out["stopwords"] = "off (no list)"
+    if status["flagged_words"] and flagged_words(language) is None:
+        out["flagged_words"] = "off (no list)"
+    if status["perplexity"] and not p.perplexity_model:
+        out["perplexity"] = "off (no model)"
+    return out
+
+
+# --- ROOTS' "modifying documents" step -------------------------------------------------------------------------
+
+_STRIP_RE = regex.compile(rf"^{SPECIAL_RE.pattern}+|{SPECIAL_RE.pattern}+$", regex.V1)
+
+
+def _strip_special(word: str) -> str:
+    return _STRIP_RE.sub("", word)
+
+
+def modify_batch(texts: Sequence[str], params: LanguageParams) -> list[str]:
+    """ROOTS' word-removal step, run on normalised text before the filters (for ROOTS' languages).
+
+    Removes words (split on newline, then tab, then space) whose special-stripped form contains one of
+    ``incorrect_word_substrings`` (URL fragments), and words longer than ``length_word_max_cutoff`` unless their
+    stripped form is short enough. Empty pieces are dropped, so repeated separators collapse, as in ROOTS.
+    """
+    bad = tuple(params.incorrect_word_substrings or ())
+    max_len = params.length_word_max_cutoff
+    if not bad and max_len is None:
+        return list(texts)
+    return [_modify_one(t, bad, max_len) for t in texts]
+
+
+def _keep_word(word: str, bad: tuple[str, ...], max_len: int | None) -> bool:
+    if bad and any(s in word for s in bad) and any(s in _strip_special(word) for s in bad):
+        return False
+    if max_len is not None and len(word) > max_len:
+        return 0 < len(_strip_special(word)) <= max_len
+    return True
+
+
+def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None) -> str:
+    lines = []
+    for line in text.split("\n"):
+        cells = []
+        for cell in line.split("\t"):
+            kept = [w for w in cell.split(" ") if w and _keep_word(w, bad, max_len)]
+            if kept:
+                cells.append(" ".join(kept))
+        if cells:
+            lines.append("\t".join(cells))
+    return "\n".join(lines)

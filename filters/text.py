@@ -1,0 +1,172 @@
+r"""Character classes and word splitting shared by every natural-language filter.
+
+ROOTS split a document on spaces/newlines/tabs, lower-cased the pieces and stripped "special characters" from both
+ends of each word (digits, punctuation, symbols, emoji, whitespace). We keep that definition, with two changes that
+make it work for every script rather than only ROOTS' 13 languages:
+
+* *Special characters* are defined by Unicode general category (all punctuation ``P*``, symbols ``S*`` (this covers
+  emoji), separators ``Z*``, numbers ``N*``, control ``Cc`` and format ``Cf`` characters) instead of ROOTS'
+  hand-made list plus the ``emoji`` package. ZWJ/ZWNJ are *not* special: they sit inside Indic and Persian words.
+  Combining marks (``M*``) are never special, so Indic vowel signs stay part of their word (ROOTS' list contained a
+  few Devanagari/Bengali vowel signs, which split such words; we deliberately do not reproduce that).
+* Han, Hiragana, Katakana and Bopomofo characters are words on their own (with any combining marks that follow),
+  because those scripts do not put spaces between words. ROOTS used a SentencePiece model for Chinese instead; one
+  character per word plus bigram "augmentation" (see the zh parameters) approximates it without a model. Thai, Lao,
+  Khmer, Myanmar and Tibetan (also unspaced) are split into grapheme clusters (``\X``) the same way.
+
+Word boundaries are whitespace and the CJK rule only, and a word never starts with a combining mark (or another
+grapheme-extending character) nor stops right before one, so no word boundary falls inside a grapheme cluster (an
+orphan mark after a special character is stripped with it).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import regex
+
+# Unicode categories treated as "special". V1 set syntax: union minus ZWNJ/ZWJ.
+_SPECIAL_CLASS = r"[[\p{P}\p{S}\p{Z}\p{N}\p{Cc}\p{Cf}\s]--[\u200C\u200D]]"
+_WS = r"\s\x1c-\x1f"  # what str.split() splits on
+# Characters that continue the grapheme cluster before them (combining marks, Thai SARA AM, ZWJ...): a word may
+# neither start with one nor end right before one.
+_EXTEND = r"[\p{M}\p{GCB=Extend}\p{GCB=SpacingMark}\p{GCB=ZWJ}]"
+_PREPEND = r"\p{GCB=Prepend}"
+_CJK_CLASS = r"[[\p{Han}\p{Hiragana}\p{Katakana}\p{Bopomofo}\u30FC]--[" + _SPECIAL_CLASS + _EXTEND + "]]"
+# Scripts written without spaces between words whose letters are not words by themselves: one grapheme per word.
+_UNSPACED_CLASS = r"[[\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]--[" + _SPECIAL_CLASS + _EXTEND + "]]"
+_SEGMENTED_CLASS = "[" + _CJK_CLASS + _UNSPACED_CLASS + "]"
+
+SPECIAL_RE = regex.compile(_SPECIAL_CLASS, regex.V1)
+
+# A word is either one CJK character (plus trailing combining marks), or a run of non-space, non-CJK characters that
+# starts with a non-special, non-mark character and ends with a non-special character (so special characters are
+# stripped from both ends, as ROOTS' ``strip`` did, but kept inside: "don't", "e-mail").
+WORD_RE = regex.compile(
+    rf"{_CJK_CLASS}{_EXTEND}*"
+    rf"|(?={_UNSPACED_CLASS})\X"
+    rf"|{_PREPEND}*[^{_SPECIAL_CLASS}{_SEGMENTED_CLASS}{_EXTEND}]"
+    rf"(?:[^{_WS}{_SEGMENTED_CLASS}]*[^{_SPECIAL_CLASS}{_SEGMENTED_CLASS}])?{_EXTEND}*",
+    regex.V1,
+)
+
+# Tokens for perplexity: like words, but punctuation is kept as tokens (a language model scores it).
+LM_TOKEN_RE = regex.compile(rf"{_CJK_CLASS}\p{{M}}*|(?={_UNSPACED_CLASS})\X|[^{_WS}{_SEGMENTED_CLASS}]+", regex.V1)
+
+
+@functools.cache
+def _every_char() -> str:
+    return "".join(map(chr, range(0x110000)))
+
+
+@functools.cache
+def _mask_of(pattern: str) -> np.ndarray:
+    """Boolean lookup table of the characters matching a one-character pattern (cached: treat as read-only)."""
+    mask = np.zeros(0x110000, dtype=bool)
+    idx = [m.start() for m in regex.finditer(pattern, _every_char(), flags=regex.V1)]
+    mask[np.asarray(idx, dtype=np.int64)] = True
+    return mask
+
+
+@functools.cache
+def special_mask() -> np.ndarray:
+    """Boolean lookup table indexed by code point: True where the character is special.
+
+    Built once per process (about 0.1 s) so that counting special characters of a document is one vectorised
+    lookup instead of a Python loop over characters.
+    """
+    return _mask_of(_SPECIAL_CLASS)
+
+
+@functools.cache
+def segmented_mask() -> np.ndarray:
+    """Lookup table of the characters that are words on their own (CJK) or split into graphemes (Thai...)."""
+    return _mask_of(_SEGMENTED_CLASS)
+
+
+@functools.cache
+def _complex_mask() -> np.ndarray:
+    """Characters after which only the regular expression gets words right: unspaced scripts (grapheme
+    clusters), grapheme extenders and prepended characters, and CJK outside the BMP (not in ``_cjk_spacing``)."""
+    mask = _mask_of(rf"[{_UNSPACED_CLASS}{_EXTEND}{_PREPEND}]").copy()
+    mask[0x10000:] |= segmented_mask()[0x10000:]
+    return mask
+
+
+@functools.cache
+def _cjk_spacing() -> dict[int, str]:
+    """``str.translate`` table putting spaces around every BMP CJK character, so that ``str.split`` makes each one
+    a word (the regular expression's rule for CJK, at a fraction of its cost)."""
+    return {int(cp): f" {chr(cp)} " for cp in np.flatnonzero(_mask_of(_CJK_CLASS)[:0x10000])}
+
+
+@functools.cache
+def special_characters() -> frozenset[str]:
+    """The special characters as a set (for tests and documentation; filters use ``special_mask``)."""
+    return frozenset(chr(cp) for cp in np.flatnonzero(special_mask()))
+
+
+@functools.cache
+def _edge_characters() -> frozenset[str]:
+    """Characters a token must not start with to be a word as it is: special or grapheme-extending (it must not
+    end with a special character either)."""
+    return special_characters() | frozenset(chr(cp) for cp in np.flatnonzero(_mask_of(_EXTEND)))
+
+
+@functools.cache
+def _special_extenders() -> frozenset[str]:
+    """Special characters that also extend a grapheme (emoji skin-tone modifiers...)."""
+    return special_characters() & frozenset(chr(cp) for cp in np.flatnonzero(_mask_of(_EXTEND)))
+
+
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as a uint32 array (lone surrogates survive thanks to ``surrogatepass``)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def words(text: str, cps: np.ndarray | None = None) -> list[str]:
+    """The words of ``text`` as ROOTS' ratios see them: split, stripped of special characters, lower-cased.
+
+    ``cps`` (the code points of ``text``, if the caller has them) saves one conversion. Most text takes a fast path
+    (CJK characters spaced out with ``str.translate``, ``str.split``, a set lookup on each token's ends; only tokens
+    with a special character or mark at an end go through the regular expression), which gives exactly
+    ``WORD_RE``'s words (tested); text with Thai-like scripts or combining marks next to CJK uses ``WORD_RE``.
+    """
+    low = text.lower()
+    if cps is None:
+        cps = code_points(text)
+    if segmented_mask()[cps].any():
+        if _complex_mask()[cps].any():
+            return WORD_RE.findall(low)
+        low = low.translate(_cjk_spacing())
+    edge, special, special_extend = _edge_characters(), special_characters(), _special_extenders()
+    search = WORD_RE.search
+    out: list[str] = []
+    append = out.append
+    for tok in low.split():
+        if tok[0] in edge:
+            m = search(tok)
+            if m is not None:
+                append(m.group())
+        elif tok[-1] in special:  # usually trailing punctuation: strip it without the regex
+            end = len(tok) - 1
+            while end > 0 and tok[end - 1] in special:
+                end -= 1
+            if tok[end] in special_extend:  # the regex would keep a grapheme extender after the word
+                m = search(tok)
+                if m is not None:
+                    append(m.group())
+            else:
+                append(tok[:end])
+        else:
+            append(tok)
+    return out
+
+
+def lm_tokens(line: str) -> list[str]:
+    """Tokens of one line for the KenLM perplexity: whitespace split, CJK characters separated.
+
+    A model used with the perplexity filter must be trained on text tokenised the same way (join with spaces).
+    """
+    return LM_TOKEN_RE.findall(line)

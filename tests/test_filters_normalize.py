@@ -1,0 +1,101 @@
+"""Text normalisation: mojibake repair, NFC, controls, ROOTS uniform whitespace."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filters import normalize_batch
+
+
+def norm(text: str) -> str:
+    return normalize_batch([text])[0]
+
+
+def test_mojibake_is_repaired() -> None:
+    assert norm("The Mona Lisa doesnÃ¢â‚¬â„¢t have eyebrows.") == "The Mona Lisa doesn’t have eyebrows."
+    assert norm("cafÃ© crÃ¨me") == "café crème"
+    assert norm("ÐŸÑ€Ð¸Ð²ÐµÑ‚") == "Привет"
+
+
+def test_conservative_typography_is_kept() -> None:
+    text = "“Curly” ‘quotes’ – dash, ﬁ ligature, ｆｕｌｌ width, &amp; entity"
+    assert norm(text) == text
+
+
+def test_nfc() -> None:
+    assert norm("e\u0301te\u0301") == "été"
+    assert norm("क\u093c") == unicodedata.normalize("NFC", "क\u093c")
+
+
+def test_controls_removed_newline_and_tab_kept() -> None:
+    assert norm("a\x00b\x07c\td\x1be\x7ffg\ufeffh") == "abc\tdefgh"
+    assert norm("ascii\x00\x1f\x7f only") == "ascii only"
+
+
+def test_c1_controls_from_windows_1252_are_repaired() -> None:
+    # Windows-1252 text decoded as Latin-1 leaves C1 controls where curly quotes were: ftfy restores them.
+    assert norm("\x93quoted\x94 text") == "“quoted” text"
+
+
+def test_uniform_whitespace() -> None:
+    text = "  one\u00a0two\u3000three\u2009four  \r\nline two\t \n\n\n\n\nline three\u2028four\n\n"
+    assert norm(text) == "one two three four\nline two\n\nline three\nfour"
+
+
+def test_indentation_and_joiners_kept() -> None:
+    assert norm("def f():\n    return 1\n") == "def f():\n    return 1"
+    assert norm("می\u200cخواهم 👩\u200d💻") == "می\u200cخواهم 👩\u200d💻"
+
+
+def test_batch_keeps_order_and_length() -> None:
+    assert normalize_batch(["b ", " a", ""]) == ["b", "a", ""]
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_normalize_never_crashes_and_is_clean(text: str) -> None:
+    out = norm(text)
+    out.encode("utf-8")  # no lone surrogates left
+    assert not any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in out)
+    assert "\n\n\n" not in out and out == out.strip()
+    assert norm(out) == out  # idempotent
+
+
+# --- the cheap pre-check that lets most text skip ftfy must never skip something ftfy would repair -------------
+
+_HIGH = bytes(range(0x80, 0x100))
+_CODEC_CHARS = sorted(
+    {
+        c
+        for enc in ("latin-1", "sloppy-windows-1252", "sloppy-windows-1251", "macroman", "cp437")
+        for c in _HIGH.decode(enc)
+    }
+)
+
+
+@given(st.text(alphabet=st.sampled_from(_CODEC_CHARS + list("ab ?\x1a\ufffdéàđôЖжё")), max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_mojibake_precheck_never_skips_a_repair(text: str) -> None:
+    import ftfy
+
+    from filters.normalize import _FTFY, may_have_mojibake
+
+    if not may_have_mojibake(text):
+        assert ftfy.fix_text(text, _FTFY) == text
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0xA0, max_codepoint=0x2FFF), min_size=1, max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_mojibake_of_any_text_is_detected(text: str) -> None:
+    from filters.normalize import may_have_mojibake
+
+    raw = text.encode("utf-8")
+    for enc in ("sloppy-windows-1252", "sloppy-windows-1251", "latin-1", "macroman"):
+        try:
+            broken = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        assert may_have_mojibake(broken), (text, enc, broken)

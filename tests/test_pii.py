@@ -1,0 +1,114 @@
+"""PII redaction: span-level precision and recall on the hand-labelled set, placeholders and counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filters import PII_CATEGORIES, find_pii, redact_batch
+
+LABELLED = Path(__file__).parent / "data" / "pii_labelled.jsonl"
+
+
+def load_cases() -> list[dict]:
+    return [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def expected_spans(case: dict) -> set[tuple[str, int, int]]:
+    """Labels are (category, substring[, occurrence]): every occurrence unless one is named."""
+    text, spans = case["text"], set()
+    for label in case["pii"]:
+        category, sub = label[0], label[1]
+        starts, i = [], text.find(sub)
+        while i >= 0:
+            starts.append(i)
+            i = text.find(sub, i + 1)
+        assert starts, f"label {sub!r} not in {text!r}"
+        if len(label) > 2:
+            starts = [starts[label[2]]]
+        spans |= {(category, s, s + len(sub)) for s in starts}
+    return spans
+
+
+def test_labelled_set_is_large_and_varied() -> None:
+    cases = load_cases()
+    assert len(cases) >= 150
+    labels = [lab[0] for c in cases for lab in c["pii"]]
+    for category in PII_CATEGORIES:
+        assert labels.count(category) >= 15, category
+    assert sum(1 for c in cases if not c["pii"]) >= 60  # look-alikes that must stay
+
+
+def test_span_precision_and_recall() -> None:
+    tp = fp = fn = 0
+    per_category = {c: [0, 0, 0] for c in PII_CATEGORIES}
+    mistakes = []
+    for case in load_cases():
+        expected = expected_spans(case)
+        found = {(s.category, s.start, s.end) for s in find_pii(case["text"])}
+        for cat, *_ in expected & found:
+            per_category[cat][0] += 1
+        for cat, *_ in found - expected:
+            per_category[cat][1] += 1
+        for cat, *_ in expected - found:
+            per_category[cat][2] += 1
+        tp, fp, fn = tp + len(expected & found), fp + len(found - expected), fn + len(expected - found)
+        if expected != found:
+            mistakes.append((case["note"], sorted(expected - found), sorted(found - expected)))
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"\nPII spans: precision {precision:.3f} recall {recall:.3f} (tp {tp}, fp {fp}, fn {fn})")
+    for cat, (t, f, n) in per_category.items():
+        print(f"  {cat:<11} tp {t:3d} fp {f:3d} fn {n:3d}")
+    for m in mistakes:
+        print("  mistake:", m)
+    assert precision >= 0.95 and recall >= 0.95
+
+
+def test_redact_batch_placeholders_and_counts() -> None:
+    texts = [
+        "Mail john@example.com or @john_doe from 10.0.0.5 with key a1B2c3D4e5F6g7H8i9J0k1L2.",
+        "nothing to see here, version 1.2.3.4",
+        "二个邮箱：a@example.com，b@example.org",
+    ]
+    out = redact_batch(texts)
+    assert out[0] == (
+        "Mail PI:EMAIL or PI:USER from PI:IP_ADDRESS with key PI:KEY.",
+        {"EMAIL": 1, "USER": 1, "IP_ADDRESS": 1, "KEY": 1},
+    )
+    assert out[1] == (texts[1], {"EMAIL": 0, "USER": 0, "IP_ADDRESS": 0, "KEY": 0})
+    assert out[2] == ("二个邮箱：PI:EMAIL，PI:EMAIL", {"EMAIL": 2, "USER": 0, "IP_ADDRESS": 0, "KEY": 0})
+
+
+def test_phone_numbers_and_ids_are_not_redacted() -> None:
+    text = "Call +44 20 7946 0958 or 555-123-4567; passport 123456789; order 2023051200042"
+    assert redact_batch([text])[0][0] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("ip 192.168.1.1", "IP_ADDRESS"), ("ip 2001:db8::1", "IP_ADDRESS"), ("x user@mail.example.com", "EMAIL")],
+)
+def test_single_items(text: str, category: str) -> None:
+    [span] = find_pii(text)
+    assert span.category == category and text[span.end :] == ""
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_redaction_never_crashes_and_spans_do_not_overlap(text: str) -> None:
+    spans = find_pii(text)
+    for a, b in zip(spans, spans[1:], strict=False):
+        assert a.end <= b.start
+    redacted, counts = redact_batch([text])[0]
+    assert sum(counts.values()) == len(spans)
+
+
+@given(st.lists(st.sampled_from(["a@b.co", "@jo_hn", "8.8.8.8", " ", "x", "版本", "1.2", "::1", "q9Z8x7C6v5B4n3M2"])))
+@settings(max_examples=200, deadline=None)
+def test_redaction_is_idempotent(parts: list[str]) -> None:
+    once = redact_batch(["".join(parts)])[0][0]
+    assert redact_batch([once])[0] == (once, dict.fromkeys(PII_CATEGORIES, 0))
