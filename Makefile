@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    creates .venv (if missing), installs roots into it, runs the pipeline on the bundled sample -> out/sample/
+#               (shards, report.json, report.html) and trains the sample's tokenizer -> out/sample/tokenizer/
 #   make test   same set-up, then lint and the whole test suite
 VENV    ?= .venv
 PYTHON  ?= python3
@@ -22,6 +23,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/roots run manifests/sample.yaml --out $(OUT)
+	$(VENV)/bin/roots tokenizer manifests/tokenizer.yaml --out $(OUT)/tokenizer
+	$(VENV)/bin/roots report $(OUT) --tokenizer $(OUT)/tokenizer > /dev/null
+	@echo "report: $(OUT)/report.html  tokenizer: $(OUT)/tokenizer/tokenizer.json"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline filters tokenizer manifests tests

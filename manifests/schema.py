@@ -14,6 +14,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from filters.dedup import DedupParams
+from filters.params import FilterConfig
 from pipeline.errors import UserError
 
 #: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
@@ -74,13 +76,23 @@ class OutputParams(_Strict):
     max_doc_bytes: int = Field(default=DEFAULT_MAX_DOC_BYTES, ge=1)
 
 
+class Switch(_Strict):
+    """A stage that is on unless the manifest says ``enabled: false``."""
+
+    enabled: bool = True
+
+
 class Manifest(_Strict):
     """The whole corpus manifest."""
 
     name: str = Field(min_length=1)
     sources: list[Source] = Field(min_length=1)
     languages: list[str] | None = None
+    normalize: Switch = Switch()
     lid: LidParams = LidParams()
+    filters: FilterConfig = FilterConfig()
+    pii: Switch = Switch()
+    dedup: DedupParams = DedupParams()
     output: OutputParams = OutputParams()
     # directory of the manifest file: relative paths in it are relative to this (set by load_manifest)
     base_dir: str = Field(default=".", exclude=True)

@@ -26,24 +26,30 @@ Beam options pass through, e.g.:
   roots run big.yaml --out gs://bucket/out --runner DataflowRunner --project P --region R --temp_location gs://b/tmp
 
 Output in OUT/: shards/<lang>/<lang>-NNNNN.arrow and shards/index.json, removed/<reason>/..., dead_letter/...,
-report.json. Load a language with:
+report.json, report.html. Load a language with:
   datasets.load_dataset("arrow", data_files="OUT/shards/fr/*.arrow", split="train")"""
 
 
 def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from rich.console import Console
 
+    from pipeline.html_report import write_html_report
     from pipeline.report import render_tables
     from pipeline.run import run
 
     console = Console(stderr=False)
     report = run(args.manifest, args.out, beam_args, progress=not args.no_progress, verbose=args.verbose)
+    html = write_html_report(report, os.path.join(args.out, "report.html")) if "://" not in args.out else None
     if report["failed_docs"]:
         print(f"roots: {report['failed_docs']} inputs failed to read: see {os.path.join(args.out, 'dead_letter')}/ "
               "(each record names the file, line or member, and the error)", file=sys.stderr)
+    if not report["counts_add_up"]:
+        print("roots: the counts do not add up (input != kept + removed + failed): this is a bug, please report it "
+              f"with {os.path.join(args.out, 'report.json')}", file=sys.stderr)
     if not args.quiet:
         render_tables(report, console)
-        console.print(f"shards: {os.path.join(args.out, 'shards')}  report: {os.path.join(args.out, 'report.json')}")
+        console.print(f"shards: {os.path.join(args.out, 'shards')}  report: {os.path.join(args.out, 'report.json')}"
+                      + (f"  html: {html}" if html else ""), highlight=False, markup=False)
     return 0 if report["counts_add_up"] else 1
 
 

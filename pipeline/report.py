@@ -107,9 +107,10 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         "kept_bytes": sum(s["text_bytes"] for s in kept),
         "shards": len(kept),
     }
-    stages_path = os.path.join(out, "stats", "stages.json")
-    if os.path.exists(stages_path):
-        report.update(_read_json(stages_path))
+    for stage in ("pii", "dedup"):  # figures the stages tallied themselves
+        path = os.path.join(out, "stats", f"{stage}.json")
+        if os.path.exists(path):
+            report[stage] = _read_json(path)
     return report
 
 

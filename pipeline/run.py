@@ -1,9 +1,10 @@
 """The driver: wires the stages into one Beam pipeline and writes the report. It holds no document logic.
 
 ```
-Ingest ─▶ LanguageId ─▶ LanguageFilter ─▶ WriteShards(shards/)
-   └─────────── removed ────────┴──────▶ WriteShards(removed/)
-   └─────────── failed ─────────┴──────▶ WriteShards(dead_letter/)
+Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ QualityFilter ─▶ TemplateLines ─▶ PiiRedact ─▶ Dedup
+   │            │                          │                │                 │                         │
+   ├─ removed (reason, value) ─────────────┴────────────────┴─────────────────┴──────▶ removed/        ▼
+   └─ failed (error) ──────────────────────────────────────────────────────────────────▶ dead_letter/  WriteShards
 ```
 """
 
@@ -21,9 +22,11 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from manifests.schema import Manifest, check_inputs, load_manifest
+from pipeline.dedup import Dedup
 from pipeline.errors import UserError
 from pipeline.ingest import Ingest
 from pipeline.langid import LanguageFilter, LanguageId
+from pipeline.quality import Normalize, PiiRedact, QualityFilter, TemplateLines
 from pipeline.readers import plan_units
 from pipeline.report import build_report, write_report
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
@@ -52,11 +55,18 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[dict[str, A
     """Add every stage to ``p``."""
     shard_bytes = manifest.output.shard_bytes
     ingest = p | "Ingest" >> Ingest(manifest, units, progress_dir)
-    lid = ingest.kept | "LanguageId" >> LanguageId(manifest.lid)
+    normalized = ingest.kept | "Normalize" >> Normalize(manifest.normalize.enabled)
+    lid = normalized.kept | "LanguageId" >> LanguageId(manifest.lid)
     allowed = lid | "LanguageFilter" >> LanguageFilter(manifest.languages)
+    quality = allowed.kept | "QualityFilter" >> QualityFilter(manifest.filters)
+    templates = quality.kept | "TemplateLines" >> TemplateLines(manifest.filters.template_lines)
+    redacted, pii_counts = templates.kept | "PiiRedact" >> PiiRedact(manifest.pii.enabled)
+    dedup = redacted.kept | "Dedup" >> Dedup(manifest.dedup)
 
-    stages = [ingest, allowed]
-    kept = allowed.kept
+    stages = [ingest, normalized, allowed, quality, templates, redacted, dedup]
+    kept = dedup.kept
+    pii_counts | "WritePiiStats" >> WriteJson(os.path.join(out, "stats", "pii.json"))
+    dedup.stats | "WriteDedupStats" >> WriteJson(os.path.join(out, "stats", "dedup.json"))
     removed = tuple(s.removed for s in stages) | "AllRemoved" >> beam.Flatten()
     failed = tuple(s.failed for s in stages) | "AllFailed" >> beam.Flatten()
 
@@ -165,5 +175,16 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
     if progress_dir:
         shutil.rmtree(progress_dir, ignore_errors=True)
     report = build_report(out, manifest.name)
+    report["filters"] = describe_filters(manifest, report)
     write_report(out, report)
     return report
+
+
+def describe_filters(manifest: Manifest, report: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """What each quality check did per language seen in this run ("on", "off", "off (no model)", ...), so the
+    report says when a filter such as perplexity was not applied."""
+    from filters import describe_checks
+
+    seen = set(report["languages"]) | {lang for lang in report["removed_by_language"] if lang}
+    return {lang: describe_checks(lang, manifest.filters.params_for(lang)) for lang in sorted(seen)
+            if not lang.startswith("code-") and lang != "unknown"}

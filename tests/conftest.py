@@ -49,7 +49,8 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 def roots_cli(*args: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run the installed ``roots`` console script."""
     exe = shutil.which("roots", path=os.path.dirname(sys.executable)) or "roots"
-    return subprocess.run([exe, *args], cwd=cwd or REPO, capture_output=True, text=True, timeout=timeout)
+    env = {**os.environ, "COLUMNS": "200"}  # wide enough that rich tables don't wrap cell text
+    return subprocess.run([exe, *args], cwd=cwd or REPO, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="session")

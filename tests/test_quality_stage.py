@@ -1,0 +1,90 @@
+"""The Beam stages that wire filters/: Normalize, QualityFilter, TemplateLines, PiiRedact, and roots explain."""
+
+from __future__ import annotations
+
+from filters import FilterConfig, TemplateLinesParams
+from manifests.schema import load_manifest
+from pipeline.quality import Normalize, PiiRedact, QualityFilter, TemplateLines
+from pipeline.stage import doc_id
+from tests.beam_helpers import run_stage
+from tests.conftest import roots_cli, write_manifest
+
+EN = ("The city council met on Tuesday evening to discuss the new library and the repairs to the old bridge, which "
+      "has been closed since the spring floods damaged its foundations and the railings along the river.")
+FR = ("Le conseil municipal s'est réuni mardi soir pour discuter de la nouvelle bibliothèque et des réparations du "
+      "vieux pont, qui est fermé depuis que les crues du printemps ont endommagé ses fondations.")
+
+
+def rec(text: str, language: str | None = "en", lid_score: float | None = 0.95, path: str | None = None,
+        n: int = 0) -> dict:
+    return {"id": doc_id("s", f"f#{n}"), "text": text, "source": "s", "locator": f"f#{n}", "language": language,
+            "lid_score": lid_score, "meta": "{}", "path": path}
+
+
+def test_normalize_keeps_normalised_text_and_removes_empty():
+    kept, removed, failed = run_stage(Normalize(), [rec("e\u0301t\u00e9\u00a0ok  \r\n\r\n\r\n\r\nnext", n=1),
+                                                     rec("\u200b \x00 \n", n=2)])
+    assert [k["text"] for k in kept] == ["\u00e9t\u00e9 ok\n\nnext"]
+    assert [(r["reason"], r["value"]) for r in removed] == [("empty", 0)]
+    assert failed == []
+
+
+def test_quality_filter_routes_with_reason_and_value():
+    docs = [rec(EN, n=1), rec("word " * 3, n=2), rec(EN, lid_score=0.5, n=3), rec(FR, "fr", n=4),
+            rec("def f(x):\n    return x\n" * 5, "code-python", None, "src/a.py", n=5),
+            rec("x = 1\n", "code-javascript", None, "node_modules/pad/index.js", n=6)]
+    kept, removed, failed = run_stage(QualityFilter(FilterConfig()), docs)
+    assert sorted(k["locator"] for k in kept) == ["f#1", "f#4", "f#5"]
+    got = {r["locator"]: (r["reason"], r["value"]) for r in removed}
+    assert got["f#2"] == ("number_words", 3)
+    assert got["f#3"] == ("lang_id", 0.5)
+    assert got["f#6"][0] == "vendored"
+    assert failed == []
+
+
+def test_manifest_override_changes_the_verdict(tmp_path):
+    body = ("name: t\nsources:\n  - {name: s, type: hf, path: json, data_files: 'x.jsonl'}\n"
+            "filters:\n  languages:\n    en: {number_words_min_cutoff: 2, lang_id_min_cutoff: null}\n")
+    config = load_manifest(write_manifest(tmp_path, body)).filters
+    docs = [rec("The bridge is closed.", n=2), rec(EN, lid_score=0.1, n=3)]
+    kept, removed, _ = run_stage(QualityFilter(FilterConfig()), docs)
+    assert sorted(r["reason"] for r in removed) == ["lang_id", "number_words"]
+    kept, removed, _ = run_stage(QualityFilter(config), docs)
+    assert len(kept) == 2 and removed == []
+
+
+def test_template_lines_removed_across_documents():
+    banner = "Subscribe to our newsletter for weekly updates"
+    docs = [rec(f"{banner}\nStory number {i} about the harbour.", n=i) for i in range(10)]
+    docs.append(rec(banner, n=99))
+    kept, removed, _ = run_stage(TemplateLines(TemplateLinesParams(enabled=True)), docs)
+    assert len(kept) == 10 and all(banner not in k["text"] for k in kept)
+    assert [r["reason"] for r in removed] == ["template_lines"]
+    kept, removed, _ = run_stage(TemplateLines(TemplateLinesParams()), docs)  # off by default
+    assert len(kept) == 11
+
+
+def test_pii_redact_counts_categories_and_leaves_code_alone():
+    docs = [rec(EN + " Write to jane.doe@example.org or ping @janedoe from 192.168.10.4.", n=1),
+            rec("email = 'jane.doe@example.org'\n", "code-python", None, "a.py", n=2)]
+    kept, removed, failed, counts = run_stage(PiiRedact(), docs, extra="counts")
+    texts = {k["locator"]: k["text"] for k in kept}
+    assert "PI:EMAIL" in texts["f#1"] and "PI:USER" in texts["f#1"] and "PI:IP_ADDRESS" in texts["f#1"]
+    assert "jane.doe@example.org" in texts["f#2"]
+    assert counts == [{"enabled": True, "EMAIL": 1, "USER": 1, "IP_ADDRESS": 1, "KEY": 0}]
+
+
+def test_explain_command(tmp_path):
+    manifest = write_manifest(tmp_path, "name: t\nsources:\n  - {name: s, type: hf, path: json, data_files: x}\n")
+    res = roots_cli("explain", str(manifest), "--text", EN)
+    assert res.returncode == 0, res.stderr
+    assert "language: en" in res.stdout and "stopwords" in res.stdout and "kept" in res.stdout
+    assert "off (no model)" in res.stdout  # perplexity without a model
+    res = roots_cli("explain", str(manifest), "--text", "spam spam spam")
+    assert "removed" in res.stdout and "number_words" in res.stdout
+    code = tmp_path / "gen.py"
+    code.write_text("# This file is auto-generated. DO NOT EDIT.\nx = 1\n")
+    res = roots_cli("explain", str(manifest), "--file", str(code))
+    assert "code-python" in res.stdout and "autogenerated" in res.stdout and "removed" in res.stdout
+    res = roots_cli("explain", str(manifest))
+    assert res.returncode == 2 and "--text" in res.stderr and "Traceback" not in res.stderr
