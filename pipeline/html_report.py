@@ -525,6 +525,46 @@ def _removals(ids: _Ids, report: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _dedup_and_pii(report: dict[str, Any]) -> str:
+    """Dedup figures (removed, candidate and verified pairs, cluster sizes), PII replacements, and which quality
+    checks ran per language, as tables."""
+    out = ['<section id="cleaning"><h2>Deduplication, PII and filters</h2>']
+    dedup = report.get("dedup")
+    if dedup:
+        lsh = dedup.get("lsh", {})
+        figures = {"exact duplicates removed": dedup.get("exact_removed"),
+                   "near duplicates removed": dedup.get("near_removed"),
+                   "candidate pairs (LSH)": dedup.get("candidate_pairs"),
+                   "verified pairs": dedup.get("verified_pairs"),
+                   "LSH bands": lsh.get("bands"), "LSH rows per band": lsh.get("rows"),
+                   "MinHash permutations": lsh.get("num_perm")}
+        out.append(table("dedup", f"Deduplication (Jaccard threshold {lsh.get('threshold', '?')})", "figure",
+                         [Col("n", "value")], {k: {"n": v} for k, v in figures.items() if v is not None}))
+        sizes: dict[str, dict[str, Any]] = {}
+        for kind in ("exact", "near"):
+            for size, n in (dedup.get(f"{kind}_clusters") or {}).items():
+                sizes.setdefault(str(size), {})[kind] = n
+        rows = {k: sizes[k] for k in sorted(sizes, key=int)}
+        out.append(table("cluster_sizes", "Duplicate clusters by size (documents per cluster)", "cluster size",
+                         [Col("exact", "exact clusters"), Col("near", "near clusters")], rows))
+    pii = report.get("pii")
+    if pii:
+        if pii.get("enabled") is False:
+            out.append("<p>PII redaction was switched off in the manifest.</p>")
+        else:
+            counts = {k: {"n": v} for k, v in pii.items() if k != "enabled"}
+            out.append(table("pii", "PII replaced, per category (PI:EMAIL, PI:USER, ...)", "category",
+                             [Col("n", "replacements")], counts))
+    checks = report.get("filters")
+    if checks:
+        names = sorted({c for row in checks.values() for c in row})
+        out.append(table("filters", "Quality checks per language (off: switched off; no list / no model: not "
+                                    "available)", "language", [Col(c, c, str, numeric=False) for c in names],
+                         checks))
+    out.append("</section>")
+    return "".join(out)
+
+
 def _tokenizer(ids: _Ids, tok: dict[str, Any]) -> str:
     base = (tok.get("baseline_gpt2") or {}).get("languages", {})
     series = [Series("roots", BLUE)] + ([Series("GPT-2 baseline", ORANGE, "hatch")] if base else [])
@@ -634,6 +674,9 @@ def render_html(report: dict[str, Any], tokenizer: dict[str, Any] | None = None,
             _distribution(ids, report, "programming_languages", "Programming languages", "programming-languages",
                           "programming language"),
             _funnel(ids, report), _removals(ids, report)]
+    if any(report.get(k) for k in ("dedup", "pii", "filters")):
+        sections.append(("cleaning", "Deduplication, PII and filters"))
+        body.append(_dedup_and_pii(report))
     if tokenizer:
         sections.append(("tokenizer", "Tokenizer"))
         body.append(_tokenizer(ids, tokenizer))

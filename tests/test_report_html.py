@@ -249,6 +249,15 @@ def test_html_json_and_shards_agree(corpus_run, tokenizer_dir):
         assert int(page.tables["funnel"][s["stage"]]["failed"]) == s["failed"]
     assert int(page.chart("funnel", series="remaining")["kept"]["data-value"]) == report["kept_docs"]
 
+    dedup = page.tables["dedup"]
+    assert int(dedup["exact duplicates removed"]["n"]) == report["dedup"]["exact_removed"] == reasons.get(
+        "exact_duplicate", 0)
+    assert int(dedup["near duplicates removed"]["n"]) == report["dedup"]["near_removed"]
+    for size, n in report["dedup"]["exact_clusters"].items():
+        assert int(page.tables["cluster_sizes"][size]["exact"]) == n
+    assert {k: int(r["n"]) for k, r in page.tables["pii"].items()} == {
+        k: v for k, v in report["pii"].items() if k != "enabled"}
+
 
 def test_tokenizer_section_shows_roots_and_gpt2(corpus_run, tokenizer_dir):
     report = load_report(str(corpus_run))
