@@ -517,8 +517,12 @@ def main(argv: list[str] | None = None) -> None:
         evaluate(seed=args.seed, params=DedupParams(num_perm=args.num_perm))
     if args.sig or everything:
         bench_signatures()
-    for mb in args.speed or ([50, 100] if everything else []):
-        bench_dedup(mb)
+    results = [bench_dedup(mb) for mb in args.speed or ([50, 100] if everything else [])]
+    for small, big in zip(results, results[1:], strict=False):
+        print(f"dedup growth {small['mb']:.0f} MB -> {big['mb']:.0f} MB (x{big['mb'] / small['mb']:.2f} input): "
+              f"time x{big['pipeline_seconds'] / small['pipeline_seconds']:.2f}, "
+              f"docs/s x{big['pipeline_docs_per_s'] / small['pipeline_docs_per_s']:.2f}, "
+              f"peak RSS x{big['pipeline_peak_rss_mib'] / small['pipeline_peak_rss_mib']:.2f}")
 
 
 if __name__ == "__main__":
