@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from filters.dedup import DedupParams
 from filters.params import FilterConfig
+from manifests.loading import field_errors, read_yaml
 from pipeline.errors import UserError
 
 #: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
@@ -120,13 +120,6 @@ class Manifest(_Strict):
         return os.path.relpath(path, self.base_dir).replace(os.sep, "/")
 
 
-def _format_loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def parse_manifest(data: object, origin: str, base_dir: str) -> Manifest:
     """Validate manifest data; errors name ``origin`` and the bad field."""
     if not isinstance(data, dict):
@@ -134,37 +127,13 @@ def parse_manifest(data: object, origin: str, base_dir: str) -> Manifest:
     try:
         return Manifest.model_validate({**data, "base_dir": base_dir})
     except ValidationError as e:
-        lines = []
-        for err in e.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling; see manifests/sample.yaml)"
-            lines.append(f"{origin}: {_format_loc(err['loc'])}: {msg}")
-        raise UserError("\n".join(lines)) from None
-
-
-def _yaml_error(path: Path, e: yaml.YAMLError) -> str:
-    mark = getattr(e, "problem_mark", None)
-    where = f"{path}:{mark.line + 1}" if mark else str(path)
-    what = " ".join(filter(None, [getattr(e, "context", None), getattr(e, "problem", None)])) or str(e)
-    hint = ""
-    if "alias" in what or "anchor" in what:
-        hint = " (quote values that start with * or &, e.g. data_files: '*.jsonl')"
-    return f"{where}: not valid YAML: {what}{hint}"
+        raise UserError("\n".join(f"{origin}: {p}" for p in field_errors(e, "manifests/sample.yaml"))) from None
 
 
 def load_manifest(path: str | os.PathLike) -> Manifest:
     """Read and validate a manifest file."""
-    p = Path(path)
-    if not p.is_file():
-        raise UserError(f"{p}: manifest not found (give the path to a .yaml file, e.g. manifests/sample.yaml)")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as e:
-        raise UserError(f"{p}: not valid UTF-8 at byte {e.start}; save the manifest as UTF-8") from None
-    except yaml.YAMLError as e:
-        raise UserError(_yaml_error(p, e)) from None
-    return parse_manifest(data, str(p), str(p.resolve().parent))
+    data = read_yaml(path, "manifest", "manifests/sample.yaml")
+    return parse_manifest(data, str(path), str(Path(path).resolve().parent))
 
 
 def check_inputs(manifest: Manifest) -> list[str]:

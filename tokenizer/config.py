@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from manifests.loading import field_errors, read_yaml
 from tokenizer.errors import UserError
 
 #: BLOOM's effective vocabulary (bigscience tr11 README: "Vocabulary size is 250,680 tokens").
@@ -131,13 +131,6 @@ class TokenizerManifest(_Strict):
         return os.path.relpath(path, self.base_dir).replace(os.sep, "/")
 
 
-def _format_loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def parse_manifest(data: object, origin: str, base_dir: str) -> TokenizerManifest:
     """Validate manifest data; every error names ``origin`` and the bad field, on one line."""
     if not isinstance(data, dict):
@@ -145,25 +138,13 @@ def parse_manifest(data: object, origin: str, base_dir: str) -> TokenizerManifes
     try:
         return TokenizerManifest.model_validate({**data, "base_dir": base_dir, "origin": origin})
     except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling; see manifests/tokenizer.yaml)"
-            problems.append(f"{_format_loc(err['loc'])}: {msg}")
-        raise UserError(f"{origin}: " + "; ".join(problems)) from None
+        raise UserError(f"{origin}: " + "; ".join(field_errors(e, "manifests/tokenizer.yaml"))) from None
 
 
 def load_manifest(path: str | os.PathLike) -> TokenizerManifest:
     """Read and validate a tokenizer manifest file."""
-    p = Path(path)
-    if not p.is_file():
-        raise UserError(f"{p}: tokenizer manifest not found (give a .yaml file, e.g. manifests/tokenizer.yaml)")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise UserError(f"{p}: not valid YAML: {str(e).splitlines()[0]}") from None
-    return parse_manifest(data, str(p), str(p.resolve().parent))
+    data = read_yaml(path, "tokenizer manifest", "manifests/tokenizer.yaml")
+    return parse_manifest(data, str(path), str(Path(path).resolve().parent))
 
 
 def is_code(language: str) -> bool:
