@@ -39,6 +39,8 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
     console = Console(stderr=False)
     report = run(args.manifest, args.out, beam_args, progress=not args.no_progress, verbose=args.verbose)
+    if report is None:  # --dry_run=True: run() already said what it built; nothing ran, so there is no report
+        return 0
     html = write_html_report(report, os.path.join(args.out, "report.html")) if "://" not in args.out else None
     if report["failed_docs"]:
         print(f"roots: {report['failed_docs']} inputs failed to read: see {os.path.join(args.out, 'dead_letter')}/ "

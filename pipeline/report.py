@@ -3,6 +3,10 @@
 The counts come from the written outputs (shard indexes, removed shards, dead-letter index) and the input count
 from the ``Ingest`` stage's own tally (``stats/ingest.json``), so ``input_docs == kept_docs + removed + failed`` is a
 real check of the pipeline, not a sum that holds by construction.
+
+``report.json`` is the last file a run writes (atomically): its presence is what marks an output as complete.
+Outputs on a remote filesystem (``gs://`` after a Dataflow run) are read and written through Beam's
+``FileSystems``; local folders through plain file calls, as before.
 """
 
 from __future__ import annotations
@@ -43,30 +47,69 @@ def funnel(input_docs: int, failed_docs: int, removed_docs: dict[str, int]) -> l
     return steps
 
 
+# ------------------------------------------------------------------------------------------------ local or remote
+def is_remote(path: str) -> bool:
+    """``gs://...`` and other Beam filesystems, as opposed to a path on this machine."""
+    return "://" in path
+
+
+def join(out: str, *parts: str) -> str:
+    return "/".join([out.rstrip("/"), *parts]) if is_remote(out) else os.path.join(out, *parts)
+
+
+def _exists(path: str) -> bool:
+    if is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        return FileSystems.exists(path)
+    return os.path.exists(path)
+
+
 def _read_json(path: str) -> Any:
+    if is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.open(path) as f:
+            return json.loads(f.read().decode("utf-8"))
     with open(path, encoding="utf-8") as f:
         return json.load(f)
 
 
+def _read_arrow_columns(path: str, columns: list[str]) -> pa.Table:
+    """Only ``columns`` of an Arrow IPC file: the reader fetches just their buffers (the removed documents' texts
+    stay on disk or in the bucket)."""
+    def read(source) -> pa.Table:
+        names = pa.ipc.open_file(source).schema.names
+        options = pa.ipc.IpcReadOptions(included_fields=[names.index(c) for c in columns])
+        return pa.ipc.open_file(source, options=options).read_all().select(columns)
+
+    if is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.open(path) as f:
+            return read(pa.PythonFile(f, mode="r"))
+    with pa.memory_map(path) as src:
+        return read(src)
+
+
 def _index(out: str, sub: str) -> list[dict[str, Any]]:
-    path = os.path.join(out, sub, "index.json")
-    return _read_json(path)["shards"] if os.path.exists(path) else []
+    path = join(out, sub, "index.json")
+    return _read_json(path)["shards"] if _exists(path) else []
 
 
 def _removed_columns(out: str, shards: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(reason, language) of every removed document, reading only those two columns."""
     pairs: list[tuple[str, str]] = []
     for s in shards:
-        with pa.memory_map(os.path.join(out, "removed", s["path"])) as src:
-            table = pa.ipc.open_file(src).read_all().select(["reason", "language"])
+        table = _read_arrow_columns(join(out, "removed", s["path"]), ["reason", "language"])
         pairs.extend(zip(table.column("reason").to_pylist(), table.column("language").to_pylist(), strict=True))
     return pairs
 
 
 def build_report(out: str, name: str | None = None) -> dict[str, Any]:
     """Compute the report of the run in ``out`` from its written outputs."""
-    stats_path = os.path.join(out, "stats", "ingest.json")
-    if not os.path.exists(stats_path):
+    stats_path = join(out, "stats", "ingest.json")
+    if not _exists(stats_path):
         raise UserError(f"{out}: no finished run here (missing stats/ingest.json); "
                         f"run `roots run MANIFEST --out {out}`")
     per_source = _read_json(stats_path)["input_docs_per_source"]
@@ -108,8 +151,8 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         "shards": len(kept),
     }
     for stage in ("pii", "dedup"):  # figures the stages tallied themselves
-        path = os.path.join(out, "stats", f"{stage}.json")
-        if os.path.exists(path):
+        path = join(out, "stats", f"{stage}.json")
+        if _exists(path):
             report[stage] = _read_json(path)
     return report
 
@@ -119,18 +162,29 @@ def _sorted_by_bytes(d: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
 
 
 def write_report(out: str, report: dict[str, Any]) -> str:
-    path = os.path.join(out, "report.json")
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=2, ensure_ascii=False)
-        f.write("\n")
+    """Write ``report.json`` atomically (a temporary name, then a rename): the mark of a finished run."""
+    path = join(out, "report.json")
+    data = (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    if is_remote(out):
+        from pipeline.write import write_atomically
+
+        write_atomically(path, data)
+        return path
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
     return path
 
 
 def load_report(out: str) -> dict[str, Any]:
-    path = os.path.join(out, "report.json")
-    if not os.path.exists(path):
+    path = join(out, "report.json")
+    if not _exists(path):
+        if not is_remote(out) and any(os.path.exists(os.path.join(out, p)) for p in ("stats", "shards", ".progress")):
+            raise UserError(f"{out}: the run did not finish (no report.json: it was interrupted or failed); "
+                            "run the same `roots run` command again")
         raise UserError(f"{out}: no report.json (is this the --out folder of a finished `roots run`?)")
     return _read_json(path)
 

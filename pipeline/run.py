@@ -6,20 +6,37 @@ Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ QualityFi
    ├─ removed (reason, value) ─────────────┴────────────────┴─────────────────┴──────▶ removed/        ▼
    └─ failed (error) ──────────────────────────────────────────────────────────────────▶ dead_letter/  WriteShards
 ```
+
+A run owns a few parts of ``--out`` (``OUTPUT_PARTS``). It clears them before it starts, writes shards under
+temporary names that are committed once indexed (``pipeline.write``), and writes ``report.json`` last: an output
+without ``report.json`` is unfinished, and running the same command again replaces it. Remote runners
+(Dataflow) get their options checked here first, because a mistake there otherwise shows up minutes later on a
+worker, or as a silent hang while google-auth looks for credentials.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
+import re
 import shutil
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    GoogleCloudOptions,
+    PipelineOptions,
+    PortableOptions,
+    SetupOptions,
+    StandardOptions,
+    TestOptions,
+    WorkerOptions,
+)
 
 from manifests.schema import Manifest, check_inputs, load_manifest
 from pipeline.dedup import Dedup
@@ -28,18 +45,33 @@ from pipeline.ingest import Ingest
 from pipeline.langid import LanguageFilter, LanguageId
 from pipeline.quality import Normalize, PiiRedact, QualityFilter, TemplateLines
 from pipeline.readers import plan_units
-from pipeline.report import build_report, write_report
+from pipeline.report import build_report, is_remote, join, write_report
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
-OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress", "beam.log")
+OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log")
+#: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
+OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress")
+#: a gs:// path whose bucket name Cloud Storage accepts
+GCS_BUCKET = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/|$)")
+#: the top-level stages, as named in the job graph
+STAGES = ("Ingest", "Normalize", "LanguageId", "LanguageFilter", "QualityFilter", "TemplateLines", "PiiRedact",
+          "Dedup", "WriteShards", "WriteRemoved", "WriteDeadLetter")
+
+
+# ------------------------------------------------------------------------------------------------ runners
+def runner_kind(options: PipelineOptions) -> str:
+    """``direct``, ``fnapi``, ``dataflow``, ``portable``, ``flink``... from ``--runner`` in any spelling
+    (``DataflowRunner``, ``dataflow``, a dotted class path)."""
+    name = options.view_as(StandardOptions).runner or "direct"
+    name = name if isinstance(name, str) else type(name).__name__
+    return name.rsplit(".", 1)[-1].lower().removesuffix("runner") or "direct"
 
 
 def make_runner(options: PipelineOptions):
     """The runner object for ``options``. For the direct runner we build the FnApiRunner ourselves: Beam's
     ``DirectRunner`` first tries Prism, which downloads a binary at run time."""
-    name = options.view_as(StandardOptions).runner
-    if name in (None, "DirectRunner", "direct", "FnApiRunner"):
+    if runner_kind(options) in ("direct", "fnapi"):
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         return FnApiRunner()
@@ -47,9 +79,73 @@ def make_runner(options: PipelineOptions):
 
 
 def is_local(options: PipelineOptions) -> bool:
-    return options.view_as(StandardOptions).runner in (None, "DirectRunner", "direct", "FnApiRunner")
+    """True when the workers share this machine's disk and processes: the direct runner, or a portable runner with
+    ``--environment_type LOOPBACK`` (its workers run inside this process). Progress marks and ``beam.log`` need it."""
+    kind = runner_kind(options)
+    if kind in ("direct", "fnapi"):
+        return True
+    env = (options.view_as(PortableOptions).environment_type or "").upper()
+    return kind != "dataflow" and env == "LOOPBACK"
 
 
+def is_dry_run(options: PipelineOptions) -> bool:
+    return bool(options.view_as(TestOptions).dry_run)
+
+
+def check_dataflow(options: PipelineOptions, out: str, units: list[dict[str, Any]]) -> None:
+    """Refuse Dataflow settings that cannot work, before anything is submitted: they would otherwise show up as a
+    hang (Beam looking for a default bucket and credentials) or minutes later on a worker."""
+    if runner_kind(options) != "dataflow":
+        return
+    if importlib.util.find_spec("google.cloud") is None or importlib.util.find_spec("apitools") is None:
+        raise UserError("DataflowRunner needs Beam's Google Cloud extra: pip install 'roots[gcp]' "
+                        "(or 'apache-beam[gcp]==2.77.*')")
+    _check_locations(options, out)
+    _check_packaging(options)
+    local_inputs = [u["path"] for u in units if u.get("path") and not is_remote(str(u["path"]))]
+    if local_inputs:
+        print(f"roots: warning: {len(local_inputs)} input(s) are files on this machine (e.g. {local_inputs[0]}); "
+              "Dataflow workers cannot read them, only Hugging Face Hub datasets", file=sys.stderr)
+
+
+def _check_locations(options: PipelineOptions, out: str) -> None:
+    """``--out`` and ``--temp_location`` must be gs:// paths in validly named buckets: workers cannot write to
+    this disk, and without a usable temp location Beam tries to create a bucket and waits for credentials."""
+    if not is_remote(out):
+        raise UserError(f"--out {out}: with DataflowRunner the output must be a gs:// path "
+                        "(the workers cannot write to this machine's disk)")
+    temp = options.view_as(GoogleCloudOptions).temp_location or ""
+    if not temp.startswith("gs://"):
+        raise UserError("DataflowRunner needs --temp_location gs://BUCKET/tmp (a bucket the job can write to)")
+    for name, path in (("--out", out), ("--temp_location", temp)):
+        if path.startswith("gs://") and not GCS_BUCKET.match(path):
+            raise UserError(f"{name} {path}: not a valid Cloud Storage bucket name (3-63 characters: a-z, 0-9, "
+                            "'-', '_', '.'); Beam would otherwise look for a default bucket and wait for credentials")
+
+
+def _check_packaging(options: PipelineOptions) -> None:
+    """Every stage is roots code, so the workers need roots installed: a ``--setup_file`` (made absolute, since
+    Beam builds the package from that file's folder), a built package, or a container image with roots in it."""
+    setup, worker = options.view_as(SetupOptions), options.view_as(WorkerOptions)
+    if setup.setup_file:
+        setup.setup_file = os.path.abspath(setup.setup_file)
+        if not os.path.isfile(setup.setup_file):
+            raise UserError(f"--setup_file {setup.setup_file}: no such file")
+        if setup.setup_file.endswith("pyproject.toml") and importlib.util.find_spec("build") is None:
+            raise UserError("--setup_file pyproject.toml: Beam builds the package with `python -m build`; "
+                            "pip install 'roots[gcp]' (it includes build)")
+        return
+    if (setup.extra_packages or setup.requirements_file or setup.prebuild_sdk_container_engine
+            or worker.sdk_container_image or getattr(worker, "worker_harness_container_image", None)):
+        return
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pyproject.toml")
+    hint = here if os.path.isfile(here) else "path/to/roots/pyproject.toml"
+    raise UserError(f"Dataflow workers need roots installed: pass --setup_file {hint} (Beam builds and stages the "
+                    "package; workers pip-install it with its dependencies), or --sdk_container_image with roots "
+                    "preinstalled. See README: Running on Dataflow")
+
+
+# ------------------------------------------------------------------------------------------------ the pipeline
 def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[dict[str, Any]], out: str,
                    progress_dir: str | None = None) -> None:
     """Add every stage to ``p``."""
@@ -65,14 +161,14 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[dict[str, A
 
     stages = [ingest, normalized, allowed, quality, templates, redacted, dedup]
     kept = dedup.kept
-    pii_counts | "WritePiiStats" >> WriteJson(os.path.join(out, "stats", "pii.json"))
-    dedup.stats | "WriteDedupStats" >> WriteJson(os.path.join(out, "stats", "dedup.json"))
+    pii_counts | "WritePiiStats" >> WriteJson(join(out, "stats", "pii.json"))
+    dedup.stats | "WriteDedupStats" >> WriteJson(join(out, "stats", "dedup.json"))
     removed = tuple(s.removed for s in stages) | "AllRemoved" >> beam.Flatten()
     failed = tuple(s.failed for s in stages) | "AllFailed" >> beam.Flatten()
 
-    kept | "WriteShards" >> write_kept(os.path.join(out, "shards"), shard_bytes)
-    removed | "WriteRemoved" >> write_removed(os.path.join(out, "removed"), shard_bytes)
-    failed | "WriteDeadLetter" >> write_dead_letter(os.path.join(out, "dead_letter"), shard_bytes)
+    kept | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes)
+    removed | "WriteRemoved" >> write_removed(join(out, "removed"), shard_bytes)
+    failed | "WriteDeadLetter" >> write_dead_letter(join(out, "dead_letter"), shard_bytes)
 
     sources = [s.name for s in manifest.sources]
     (
@@ -82,18 +178,57 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[dict[str, A
         | "CountPerSource" >> beam.combiners.Count.PerElement()
         | "PerSourceList" >> beam.combiners.ToList()
         | "InputStats" >> beam.Map(lambda kv: {"input_docs_per_source": {**dict.fromkeys(sources, 0), **dict(kv)}})
-        | "WriteInputStats" >> WriteJson(os.path.join(out, "stats", "ingest.json"))
+        | "WriteInputStats" >> WriteJson(join(out, "stats", "ingest.json"))
     )
 
 
 def prepare_out(out: str) -> None:
+    """Make ``out`` ready for a run: create it, and remove roots' own parts of an earlier (finished or interrupted)
+    run there, and nothing else. A non-empty folder that holds none of roots' parts is refused, so a mistyped
+    ``--out`` never mixes a corpus into someone's files."""
+    if is_remote(out):
+        _prepare_remote(out)
+        return
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UserError(f"--out {out}: exists and is not a folder")
     os.makedirs(out, exist_ok=True)
-    for part in OUTPUT_PARTS:
-        path = os.path.join(out, part)
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        elif os.path.exists(path):
-            os.remove(path)
+    entries = set(os.listdir(out))
+    _refuse_foreign(out, entries)
+    for name in sorted(entries):
+        if _is_output_part(name):
+            path = os.path.join(out, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
+
+
+def _is_output_part(name: str) -> bool:
+    return name in OUTPUT_PARTS or name.startswith("report.json.tmp-")
+
+
+def _refuse_foreign(out: str, entries: set[str]) -> None:
+    if entries and not entries & set(OUTPUT_SIGNS):
+        shown = ", ".join(sorted(entries)[:3]) + (", ..." if len(entries) > 3 else "")
+        raise UserError(f"--out {out}: the folder is not empty ({shown}) and is not a roots output "
+                        "(no shards/ or stats/); roots writes into an empty or new folder, or replaces its own "
+                        "earlier output. Choose another --out.")
+
+
+def _prepare_remote(out: str) -> None:
+    """``prepare_out`` through Beam's ``FileSystems`` (gs://), where folders are name prefixes."""
+    from apache_beam.io.filesystems import FileSystems
+
+    base = out.rstrip("/") + "/"
+    files = [m.path for m in FileSystems.match([base + "**"])[0].metadata_list]
+    rels = [f[len(base):] for f in files if f.startswith(base)]
+    tops = {r.split("/", 1)[0] for r in rels}
+    _refuse_foreign(out, tops)
+    ours = sorted(t for t in tops if _is_output_part(t))
+    folders = [base + t + "/" for t in ours if any(r.startswith(t + "/") for r in rels)]
+    plain = [base + t for t in ours if t in rels]
+    if folders or plain:
+        FileSystems.delete(folders + plain)  # a trailing "/" deletes everything under that prefix
 
 
 @contextlib.contextmanager
@@ -148,9 +283,18 @@ class _Progress:
             self._thread.join()
 
 
-def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: bool = True,
-        verbose: bool = False) -> dict[str, Any]:
-    """Run the pipeline described by the manifest into ``out`` and return the report."""
+@dataclass
+class Plan:
+    """A run's checked inputs: the manifest, its read units, the Beam options and the output location."""
+
+    manifest: Manifest
+    units: list[dict[str, Any]]
+    options: PipelineOptions
+    out: str
+
+
+def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbose: bool = False) -> Plan:
+    """Load and check everything a run needs, without touching ``out``."""
     beam_args = list(beam_args)
     if not verbose and not any(a.startswith("--default_sdk_harness_log_level") for a in beam_args):
         beam_args.append("--default_sdk_harness_log_level=ERROR")  # worker processes' INFO logs only with -v
@@ -158,26 +302,69 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
     problems = check_inputs(manifest)
     if problems:
         raise UserError("\n".join(f"{manifest_path}: {p}" for p in problems))
-    options = PipelineOptions(list(beam_args))
-    out = os.path.abspath(out) if "://" not in out else out
+    options = PipelineOptions(beam_args)
+    out = out.rstrip("/") if is_remote(out) else os.path.abspath(out)
     units = plan_units(manifest)
-    local = is_local(options)
-    if local:
-        prepare_out(out)
-    progress_dir = os.path.join(out, ".progress") if local else None
+    check_dataflow(options, out, units)
+    return Plan(manifest, units, options, out)
+
+
+def dry_run(plan: Plan):
+    """Build the job without running anything and return its runner-API pipeline proto. DataflowRunner does this
+    itself with ``--dry_run=True`` (it also builds and stages-to-be the worker package, offline); other runners
+    would ignore that option and run, so for them roots only builds the graph."""
+    p = beam.Pipeline(runner=make_runner(plan.options), options=plan.options)
+    build_pipeline(p, plan.manifest, plan.units, plan.out)
+    if runner_kind(plan.options) == "dataflow":
+        return p.run().job.proto_pipeline
+    return p.to_runner_api()
+
+
+def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: bool = True,
+        verbose: bool = False) -> dict[str, Any] | None:
+    """Run the pipeline described by the manifest into ``out`` and return the report, or ``None`` after a dry run
+    (``--dry_run=True``: the job is built and checked, nothing runs and ``out`` is not touched)."""
+    plan = plan_run(manifest_path, out, beam_args, verbose)
+    options, out = plan.options, plan.out
+    if is_dry_run(options):
+        proto = dry_run(plan)
+        names = {t.unique_name for t in proto.components.transforms.values()}
+        print(f"roots: dry run: the {options.view_as(StandardOptions).runner or 'DirectRunner'} job was built "
+              f"({len(proto.components.transforms)} transforms; stages: "
+              f"{', '.join(s for s in STAGES if s in names)}). Nothing ran and no report was written.",
+              file=sys.stderr)
+        return None
+    workers_here = is_local(options) and not is_remote(out)
+    prepare_out(out)
+    progress_dir = os.path.join(out, ".progress") if workers_here else None
     if progress_dir:
         os.makedirs(progress_dir, exist_ok=True)
-    log_path = os.path.join(out, "beam.log") if local and not verbose else None
-    with _stderr_to(log_path) as terminal, _Progress(progress_dir or "", len(units), progress and local, terminal):
+    log_path = os.path.join(out, "beam.log") if workers_here and not verbose else None
+    with _stderr_to(log_path) as terminal, _Progress(progress_dir or "", len(plan.units),
+                                                     progress and progress_dir is not None, terminal):
         p = beam.Pipeline(runner=make_runner(options), options=options)
-        build_pipeline(p, manifest, units, out, progress_dir)
-        p.run().wait_until_finish()
+        build_pipeline(p, plan.manifest, plan.units, out, progress_dir)
+        result = p.run()
+        _say_where(result, options)
+        state = result.wait_until_finish()
+    if state is not None and str(state) not in ("DONE", "PipelineState.DONE"):
+        raise UserError(f"the Beam job ended in state {state}: {out} has no report.json; "
+                        "fix the cause and run the same command again")
     if progress_dir:
         shutil.rmtree(progress_dir, ignore_errors=True)
-    report = build_report(out, manifest.name)
-    report["filters"] = describe_filters(manifest, report)
-    write_report(out, report)
+    report = build_report(out, plan.manifest.name)
+    report["filters"] = describe_filters(plan.manifest, report)
+    write_report(out, report)  # last: its presence marks the output as complete
     return report
+
+
+def _say_where(result, options: PipelineOptions) -> None:
+    """Where to watch a remote job (Beam's own log line says it, but roots hides Beam's INFO logs without -v)."""
+    job_id = getattr(result, "job_id", None)
+    if runner_kind(options) == "dataflow" and callable(job_id):
+        gcp = options.view_as(GoogleCloudOptions)
+        print(f"roots: Dataflow job {job_id()}: https://console.cloud.google.com/dataflow/jobs/"
+              f"{gcp.region}/{job_id()}?project={gcp.project} (waiting for it to finish)", file=sys.stderr)
 
 
 def describe_filters(manifest: Manifest, report: dict[str, Any]) -> dict[str, dict[str, str]]:

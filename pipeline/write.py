@@ -1,9 +1,14 @@
 """Writing kept, removed and failed documents as deterministic shards.
 
 Output never depends on the runner or the number of workers: a document's shard is a stable hash of its id modulo
-a shard count derived from the total text bytes of its group, rows are sorted by id inside a shard, and each shard
-is written to a temporary name and renamed when complete (so a half-written file never looks like a shard).
+a shard count derived from the total text bytes of its group, rows are sorted by id inside a shard.
 This grouping by (group, shard) is the one place where document texts pass through a ``GroupByKey``.
+
+Crash safety: a shard is first written under a temporary name (``<name>.tmp-<uuid>``, never matched by
+``*.arrow``). When every shard of a folder is written, one step writes ``index.json`` (atomically) and only then
+renames the temporary files to their final names. So at any moment a file with a final name is complete *and*
+listed in its folder's index; a killed run leaves only ``*.tmp-*`` files and no ``report.json``, and the next run
+clears both. The same steps work through ``FileSystems`` on gs:// (where a rename is a copy and a delete).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -91,16 +97,55 @@ def encode_jsonl(rows: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows).encode("utf-8")
 
 
+#: marks a file that is still being written (or was orphaned by a killed or retried worker)
+TMP_MARK = ".tmp-"
+
+
+def tmp_name(path: str) -> str:
+    return f"{path}{TMP_MARK}{uuid.uuid4().hex}"
+
+
+def is_tmp(path: str) -> bool:
+    return TMP_MARK in path.rsplit("/", 1)[-1]
+
+
+def write_file(path: str, data: bytes) -> None:
+    with FileSystems.create(path) as f:
+        f.write(data)
+
+
 def write_atomically(path: str, data: bytes) -> None:
     """Write to a temporary name beside ``path``, then rename: readers see the whole file or none."""
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    with FileSystems.create(tmp) as f:
-        f.write(data)
+    tmp = tmp_name(path)
+    write_file(tmp, data)
     FileSystems.rename([tmp], [path])
+
+
+def commit_files(root: str, moves: list[tuple[str, str]]) -> None:
+    """Rename each (temporary, final) pair, then delete any other temporary file under ``root`` (left by a retried
+    or killed worker). Idempotent, so a retried commit step does no harm: a pair whose temporary file is gone and
+    whose final file exists was renamed by an earlier attempt."""
+    present = {_canonical(m.path) for m in FileSystems.match([_join(root, "**")])[0].metadata_list}
+    moves = [(_canonical(tmp), _canonical(final)) for tmp, final in moves]
+    pending = [(tmp, final) for tmp, final in moves if tmp in present]
+    missing = [final for tmp, final in moves if tmp not in present and final not in present]
+    if missing:
+        raise OSError(f"shards vanished before they were committed: {missing[:3]}")
+    if pending:
+        FileSystems.rename([tmp for tmp, _ in pending], [final for _, final in pending])
+    committed = {tmp for tmp, _ in pending}
+    stray = sorted(p for p in present if is_tmp(p) and p not in committed)
+    if stray:
+        FileSystems.delete(stray)
 
 
 def _join(*parts: str) -> str:
     return FileSystems.join(*parts)
+
+
+def _canonical(path: str) -> str:
+    """One spelling per file, so listed paths compare equal to the ones we built (local paths may be relative)."""
+    return path if "://" in path else os.path.normpath(os.path.abspath(path))
 
 
 class _WriteShard(beam.DoFn):
@@ -113,8 +158,10 @@ class _WriteShard(beam.DoFn):
         suffix = "arrow" if self.fmt == "arrow" else "jsonl"
         rel = f"{group}/{group}-{index:05d}.{suffix}"
         data = encode_arrow(rows, self.schema) if self.fmt == "arrow" else encode_jsonl(rows)
-        write_atomically(_join(self.root, rel), data)
+        tmp = tmp_name(_join(self.root, rel))
+        write_file(tmp, data)  # renamed by _WriteIndex once the index lists it
         yield {
+            "tmp": tmp,
             "path": rel,
             "group": group,
             "rows": len(rows),
@@ -125,6 +172,8 @@ class _WriteShard(beam.DoFn):
 
 
 class _WriteIndex(beam.DoFn):
+    """Writes ``index.json`` and then commits the shards it lists (see the module docstring for why this order)."""
+
     def __init__(self, root: str, group_field: str):
         self.root, self.group_field = root, group_field
 
@@ -137,6 +186,7 @@ class _WriteIndex(beam.DoFn):
         index = {"version": 1, "shards": shards}
         write_atomically(_join(self.root, "index.json"),
                          (json.dumps(index, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        commit_files(self.root, [(e["tmp"], _join(self.root, e["path"])) for e in entries])
         yield index
 
 
