@@ -1,10 +1,13 @@
 """``make bench``: every benchmark in one run, each in its own process so its peak memory is its own.
 
-    python -m bench                 # all: filters (50 MB), dedup quality + speed (50/100 MB), tokenizer (100 MB)
+    python -m bench                 # all: filters (50 MB), dedup quality + speed (50/100 MB), tokenizer (100 MB),
+                                    # then roots vs datatrove (100 MB)
     python -m bench filters dedup   # a subset
 
 Figures are printed, never asserted: a benchmark that fails only prints. Ratios are taken against baselines
-measured in the same run (reading alone for the filters, raw ``tokenizers`` training for the tokenizer).
+measured in the same run (reading alone for the filters, raw ``tokenizers`` training for the tokenizer, datatrove
+on the same corpus for the whole pipeline). The datatrove suite runs last, and the summary repeats its ratio line as
+the very last line, so ``make bench`` ends with ``roots/datatrove throughput ratio: X.XX``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,22 @@ SUITES: dict[str, list[str]] = {
     "filters": [sys.executable, "-m", "filters.bench", "50"],
     "dedup": [sys.executable, "-m", "bench.dedup_eval"],
     "tokenizer": [sys.executable, "-m", "tokenizer.bench", "--total-mb", "100"],
+    "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }
+#: the line of the datatrove suite that the summary repeats last
+RATIO_PREFIX = "roots/datatrove throughput ratio:"
+
+
+def run_suite(cmd: list[str]) -> tuple[int, str | None]:
+    """Run one suite, passing its output through; returns its exit code and its ratio line, if it printed one."""
+    ratio = None
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            if line.startswith(RATIO_PREFIX):
+                ratio = line.rstrip("\n")
+    return proc.returncode, ratio
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,14 +45,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: unknown suite(s) {unknown}; choose from {list(SUITES)}", file=sys.stderr)
         return 2
     status = {}
+    ratio = None
     for name in names:
         print(f"\n=== {name} ===", flush=True)
         t0 = time.perf_counter()
-        rc = subprocess.call(SUITES[name])
+        rc, line = run_suite(SUITES[name])
+        ratio = line or ratio
         status[name] = (rc, time.perf_counter() - t0)
     print("\n=== summary ===")
     for name, (rc, seconds) in status.items():
         print(f"{name:<10} {'ok' if rc == 0 else f'FAILED (exit {rc})':<18} {seconds:8.1f} s")
+    if "datatrove" in status:
+        print(ratio or f"{RATIO_PREFIX} n/a (the datatrove suite printed no ratio)", flush=True)
     return 0 if all(rc == 0 for rc, _ in status.values()) else 1
 
 

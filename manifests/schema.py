@@ -7,6 +7,7 @@ typo (``text_colum:``) is an error naming the field instead of a silently ignore
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 from pathlib import Path
 from typing import Literal
@@ -14,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from filters.dedup import DedupParams
-from filters.params import FilterConfig
+from filters.params import FilterConfig, LanguageParams
 from manifests.loading import field_errors, read_yaml
 from pipeline.errors import UserError
 
@@ -97,6 +98,21 @@ class Manifest(_Strict):
     # directory of the manifest file: relative paths in it are relative to this (set by load_manifest)
     base_dir: str = Field(default=".", exclude=True)
 
+    @model_validator(mode="after")
+    def _models_relative_to_manifest(self) -> Manifest:
+        """Model files named in the manifest are relative to it, like its data paths (not to the working dir)."""
+        if self.lid.model:
+            self.lid = self.lid.model_copy(update={"model": self.resolve(self.lid.model)})
+
+        def resolved(params: LanguageParams) -> LanguageParams:
+            model = params.perplexity_model
+            return params.model_copy(update={"perplexity_model": self.resolve(model)}) if model else params
+
+        self.filters = self.filters.model_copy(update={
+            "defaults": resolved(self.filters.defaults),
+            "languages": {k: resolved(v) for k, v in self.filters.languages.items()}})
+        return self
+
     @field_validator("sources")
     @classmethod
     def _unique_names(cls, sources: list[Source]) -> list[Source]:
@@ -137,8 +153,19 @@ def load_manifest(path: str | os.PathLike) -> Manifest:
 
 
 def check_inputs(manifest: Manifest) -> list[str]:
-    """Problems with the manifest's local inputs (missing files, empty globs), each naming source and path."""
+    """Problems with the manifest's local inputs (missing files, empty globs, missing model files), each naming the
+    source or field and the path: found here, before the run, rather than as a worker's traceback mid-run."""
     problems = []
+    if manifest.lid.model and "://" not in manifest.lid.model and not os.path.isfile(manifest.lid.model):
+        problems.append(f"lid.model: {manifest.lid.model!r} is not a file (a fastText LID model such as lid.176.ftz)")
+    language_params = [("filters.defaults", manifest.filters.defaults)]
+    language_params += [(f"filters.languages.{k}", v) for k, v in manifest.filters.languages.items()]
+    for where, params in language_params:
+        model = params.perplexity_model
+        if model and "://" not in model and not os.path.isfile(model):
+            problems.append(f"{where}.perplexity_model: {model!r} is not a file (a KenLM .arpa or .binary model)")
+        elif model and importlib.util.find_spec("kenlm") is None:
+            problems.append(f"{where}.perplexity_model: needs the kenlm package (pip install kenlm)")
     for i, s in enumerate(manifest.sources):
         where = f"sources[{i}] ({s.name})"
         if s.type == "code":

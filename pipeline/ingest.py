@@ -2,6 +2,8 @@
 
 The driver plans *units* (data files, hub shards, code files, archives); they are spread over workers with a
 ``Reshuffle`` (otherwise a single ``Create`` would be read by one worker) and each is read by ``pipeline.readers``.
+Units travel as JSON text: a file name that is not UTF-8 on disk is a str with lone surrogates in Python, which
+Beam's string coder rejects, while JSON escapes it and gives it back unchanged.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import apache_beam as beam
 from manifests.schema import Manifest
 from pipeline.readers import FAILED as R_FAILED
 from pipeline.readers import REMOVED as R_REMOVED
-from pipeline.readers import read_unit
-from pipeline.stage import FAILED, REMOVED, StageOutput, stage_output
+from pipeline.readers import printable, read_unit
+from pipeline.stage import FAILED, REMOVED, StageOutput, doc_id, failed, stage_output
 
 
 def unit_key(unit: dict[str, Any]) -> str:
@@ -25,19 +27,39 @@ def unit_key(unit: dict[str, Any]) -> str:
     return hashlib.sha1(json.dumps(unit, sort_keys=True).encode()).hexdigest()
 
 
+def unit_failure(manifest: Manifest, unit: dict[str, Any], done: int, error: BaseException) -> dict[str, Any]:
+    """The dead-letter record for a unit whose reader raised: readers report bad input themselves, so this is a
+    roots bug, but it costs one record naming the unit instead of the whole run (the ``done`` documents already
+    read stay where they went, so the counts still add up)."""
+    where = (printable(manifest.relative(unit["path"])) if "path" in unit
+             else f"{unit['source']}/shard={unit.get('shard')}")
+    locator = f"{where}#unit"
+    rec = {"id": doc_id(unit["source"], locator), "text": "", "source": unit["source"], "locator": locator,
+           "language": None, "lid_score": None, "meta": "{}", "path": None}
+    return failed(rec, f"{where}: reading stopped after {done} documents ({type(error).__name__}: "
+                       f"{printable(str(error))}); this is a bug in roots, please report it")
+
+
 class _ReadUnit(beam.DoFn):
     def __init__(self, manifest: Manifest, progress_dir: str | None):
         self.manifest, self.progress_dir = manifest, progress_dir
 
-    def process(self, unit: dict[str, Any]):
-        for route, rec in read_unit(self.manifest, unit):
-            beam.metrics.Metrics.counter("ingest", route).inc()
-            if route == R_REMOVED:
-                yield beam.pvalue.TaggedOutput(REMOVED, rec)
-            elif route == R_FAILED:
-                yield beam.pvalue.TaggedOutput(FAILED, rec)
-            else:
-                yield rec
+    def process(self, unit_json: str):
+        unit = json.loads(unit_json)
+        done = 0
+        try:
+            for route, rec in read_unit(self.manifest, unit):
+                done += 1
+                beam.metrics.Metrics.counter("ingest", route).inc()
+                if route == R_REMOVED:
+                    yield beam.pvalue.TaggedOutput(REMOVED, rec)
+                elif route == R_FAILED:
+                    yield beam.pvalue.TaggedOutput(FAILED, rec)
+                else:
+                    yield rec
+        except Exception as e:  # noqa: BLE001 - last line of defence, see unit_failure
+            beam.metrics.Metrics.counter("ingest", "unit_error").inc()
+            yield beam.pvalue.TaggedOutput(FAILED, unit_failure(self.manifest, unit, done, e))
         if self.progress_dir:
             # a mark per finished unit lets the driver draw a progress bar for local runs
             open(os.path.join(self.progress_dir, unit_key(unit)), "w").close()
@@ -54,7 +76,7 @@ class Ingest(beam.PTransform):
     def expand(self, pbegin) -> StageOutput:
         outputs = (
             pbegin
-            | "Units" >> beam.Create(self.units)
+            | "Units" >> beam.Create([json.dumps(u, sort_keys=True) for u in self.units])
             | "SpreadUnits" >> beam.Reshuffle()
             | "Read" >> beam.ParDo(_ReadUnit(self.manifest, self.progress_dir)).with_outputs(
                 REMOVED, FAILED, main="kept")
