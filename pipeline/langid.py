@@ -55,28 +55,30 @@ def _lid_text(text: str, max_chars: int) -> str:
 def identify_batch(model, texts: Sequence[str], fixed: Sequence[str | None], max_chars: int = 20000,
                    ) -> list[tuple[str, float]]:
     """(language, score) per text. Where ``fixed`` names a language, the score is fastText's confidence in *that*
-    language (0 when it is not among the top 10), so ``lid_score`` always means "confidence in ``language``"."""
-    if not texts:
-        return []
-    prepared = [_lid_text(t, max_chars) for t in texts]
-    labels, probs = model.predict(prepared, k=10)
-    out = []
-    for text, want, labs, ps in zip(texts, fixed, labels, probs, strict=True):
-        scores: dict[str, float] = {}
-        for lab, p in zip(labs, ps, strict=False):
-            code = lab.removeprefix("__label__")
-            if code == "zh":
-                code = chinese_script(text)
-            scores.setdefault(code, float(min(p, 1.0)))
-        if want is None:
+    language (0 when it is not among the top 10), so ``lid_score`` always means "confidence in ``language``".
+
+    Auto-detected documents ask fastText for the top label only; the script of Chinese is decided only for
+    documents that are Chinese (counting characters costs more than fastText itself)."""
+    out: list[tuple[str, float] | None] = [None] * len(texts)
+    auto = [i for i, want in enumerate(fixed) if want is None]
+    given = [i for i, want in enumerate(fixed) if want is not None]
+    if auto:
+        labels, probs = model.predict([_lid_text(texts[i], max_chars) for i in auto], k=1)
+        for i, labs, ps in zip(auto, labels, probs, strict=True):
             lang = labs[0].removeprefix("__label__") if len(labs) else "unknown"
-            lang = chinese_script(text) if lang == "zh" else lang
-            out.append((lang, round(scores.get(lang, 0.0), 6)))
-        else:
+            lang = chinese_script(texts[i]) if lang == "zh" else lang
+            out[i] = (lang, round(float(min(ps[0], 1.0)), 6) if len(ps) else 0.0)
+    if given:
+        labels, probs = model.predict([_lid_text(texts[i], max_chars) for i in given], k=10)
+        for i, labs, ps in zip(given, labels, probs, strict=True):
+            want = fixed[i]
             base = "zh" if want.startswith("zh") else want
-            score = scores.get(want, scores.get(base, 0.0))
-            out.append((want, round(score, 6)))
-    return out
+            scores = {lab.removeprefix("__label__"): float(min(p, 1.0)) for lab, p in zip(labs, ps, strict=False)}
+            score = scores.get(base, 0.0)
+            if base == "zh" and want != "zh" and chinese_script(texts[i]) != want:
+                score = 0.0  # fastText says Chinese, but in the other script
+            out[i] = (want, round(score, 6))
+    return out  # type: ignore[return-value]
 
 
 class _IdentifyLanguages(beam.DoFn):

@@ -57,3 +57,9 @@ def test_chinese_script_split():
 
 def test_empty_batch(model):
     assert identify_batch(model, [], []) == []
+
+
+def test_fixed_chinese_script_is_checked(model):
+    (same,), (other,) = (identify_batch(model, [TEXTS["zh-hant"]], [want]) for want in ("zh-hant", "zh-hans"))
+    assert same[0] == "zh-hant" and same[1] > 0.5
+    assert other == ("zh-hans", 0.0)  # fastText is sure it is Chinese, but the script is the other one
