@@ -63,7 +63,7 @@ def test_ids_are_stable_and_unique(tmp_path):
     assert ids1 == ids2 and len(set(ids1)) == 2
 
 
-def test_clean_jsonl_goes_through_datasets(tmp_path):
+def test_clean_jsonl_records_are_numbered(tmp_path):
     write_jsonl(tmp_path / "a.jsonl", [{"text": f"doc {i}", "k": i} for i in range(50)])
     res = ingest(hf_manifest(tmp_path, "json", "*.jsonl"))
     assert routes(res) == ["kept"] * 50
