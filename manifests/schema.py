@@ -6,7 +6,6 @@ typo (``text_colum:``) is an error naming the field instead of a silently ignore
 
 from __future__ import annotations
 
-import glob
 import importlib.util
 import os
 from pathlib import Path
@@ -18,6 +17,7 @@ from filters.dedup import DedupParams
 from filters.params import FilterConfig, LanguageParams
 from manifests.loading import field_errors, read_yaml
 from pipeline.errors import UserError
+from pipeline.fs import exists, list_files
 
 #: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
 LOCAL_BUILDERS = ("json", "parquet", "arrow", "text", "csv")
@@ -169,13 +169,13 @@ def check_inputs(manifest: Manifest) -> list[str]:
     for i, s in enumerate(manifest.sources):
         where = f"sources[{i}] ({s.name})"
         if s.type == "code":
-            if not os.path.exists(manifest.resolve(s.path)):
+            if not exists(manifest.resolve(s.path)):
                 problems.append(f"{where}: path {s.path!r} does not exist (expected a folder, archive or parquet)")
         elif s.is_local:
             if s.data_files is None:
                 problems.append(f"{where}: builder {s.path!r} reads local files: set data_files")
                 continue
             for pattern in [s.data_files] if isinstance(s.data_files, str) else s.data_files:
-                if not glob.glob(manifest.resolve(pattern), recursive=True):
+                if not list_files(manifest.resolve(pattern)):
                     problems.append(f"{where}: data_files {pattern!r} matches no file")
     return problems

@@ -9,7 +9,6 @@ and line or record), so the counts add up downstream.
 from __future__ import annotations
 
 import bz2
-import glob
 import gzip
 import json
 import lzma
@@ -23,6 +22,7 @@ from typing import IO, Any
 
 from manifests.schema import Manifest, Source
 from pipeline.extensions import extension, programming_language
+from pipeline.fs import file_size, is_folder, is_remote, list_files, open_input
 from pipeline.stage import Record, doc_id, failed, removed
 
 Routed = tuple[str, Record]
@@ -63,12 +63,16 @@ def _data_files(manifest: Manifest, source: Source) -> list[str]:
     patterns = [source.data_files] if isinstance(source.data_files, str) else list(source.data_files or [])
     files: set[str] = set()
     for pattern in patterns:
-        files.update(p for p in glob.glob(manifest.resolve(pattern), recursive=True) if os.path.isfile(p))
+        files.update(list_files(manifest.resolve(pattern)))
     return sorted(files)
 
 
 def _code_units(manifest: Manifest, source: Source) -> list[dict[str, Any]]:
     root = manifest.resolve(source.path)
+    if is_remote(root) and is_folder(root):
+        root = root.rstrip("/")
+        return [{"source": source.name, "kind": "code_file", "path": f, "root": root}
+                for f in list_files(root + "/**")]
     if os.path.isdir(root):
         files = []
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -202,12 +206,12 @@ def read_hf_file(manifest: Manifest, source: Source, path: str) -> Iterator[Rout
 
 def _open_binary(path: str) -> IO[bytes]:
     """``path`` opened for reading bytes, decompressed when it starts with a gzip, bzip2 or xz header."""
-    with open(path, "rb") as f:
+    with open_input(path) as f:
         head = f.read(6)
     for magic, opener in _DECOMPRESSORS.items():
         if head.startswith(magic):
-            return opener(path, "rb")
-    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+            return opener(open_input(path), "rb")
+    return open_input(path)
 
 
 def _starts_with(path: str, prefix: bytes) -> bool:
@@ -363,6 +367,9 @@ def code_document(manifest: Manifest, source: str, locator: str, path: str, data
 
 def read_code_file(manifest: Manifest, source: Source, path: str, root: str) -> Iterator[Routed]:
     """One file of a code folder; symlinks are never followed."""
+    if is_remote(path):
+        yield from _read_remote_code_file(manifest, source, path, root)
+        return
     rel_in_dump = printable(os.path.relpath(path, root).replace(os.sep, "/"))
     locator = _rel(manifest, path)
     if os.path.islink(path):
@@ -387,11 +394,30 @@ def read_code_file(manifest: Manifest, source: Source, path: str, root: str) -> 
     yield code_document(manifest, source.name, locator, rel_in_dump, data, size)
 
 
+def _read_remote_code_file(manifest: Manifest, source: Source, path: str, root: str) -> Iterator[Routed]:
+    """One object under a remote code prefix (object stores have no links or special files)."""
+    rel_in_dump = printable(path[len(root):].lstrip("/"))
+    locator = _rel(manifest, path)
+    try:
+        size = file_size(path)
+        data = None
+        if programming_language(path) and size <= manifest.output.max_doc_bytes:
+            with open_input(path) as f:
+                data = f.read()
+    except OSError as e:
+        rec = _record(manifest, source.name, locator, "", {"path": rel_in_dump}, path=rel_in_dump)
+        yield FAILED, failed(rec, f"{locator}: cannot read ({e})")
+        return
+    yield code_document(manifest, source.name, locator, rel_in_dump, data, size)
+
+
 def read_code_archive(manifest: Manifest, source: Source, path: str) -> Iterator[Routed]:
     """Members of a tar or zip archive, read in memory: nothing is extracted, links are not followed, and member
     names (``../x``, ``/etc/x``) are only labels."""
     rel = _rel(manifest, path)
-    if zipfile.is_zipfile(path):
+    with open_input(path) as f:
+        is_zip = zipfile.is_zipfile(f)
+    if is_zip:
         yield from _read_zip(manifest, source, path, rel)
     else:
         yield from _read_tar(manifest, source, path, rel)
@@ -427,7 +453,7 @@ def _read_tar(manifest: Manifest, source: Source, path: str, rel: str) -> Iterat
     n = 0
     try:
         try:
-            tar = tarfile.open(path, mode="r|*", tarinfo=_EndCheckedTarInfo)
+            tar = tarfile.open(fileobj=open_input(path), mode="r|*", tarinfo=_EndCheckedTarInfo)
         except TypeError as e:  # tarfile's gzip stream reader on a header cut short: ord() of b"" (CPython bug)
             raise tarfile.ReadError(f"truncated gzip header ({e})") from None
         with tar:
@@ -456,7 +482,7 @@ def _read_tar(manifest: Manifest, source: Source, path: str, rel: str) -> Iterat
 def _read_zip(manifest: Manifest, source: Source, path: str, rel: str) -> Iterator[Routed]:
     """A zip has a directory of members: a damaged member is one dead-letter record and the others are still read."""
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(open_input(path))
     except (*_STREAM_ERRORS, zipfile.LargeZipFile, NotImplementedError) as e:  # + "zip file version 8.4"
         yield _archive_failed(manifest, source, rel, 0, e)
         return
@@ -488,7 +514,7 @@ def read_code_parquet(manifest: Manifest, source: Source, path: str) -> Iterator
     rel = _rel(manifest, path)
     n = 0
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(open_input(path))
         missing = [c for c in (source.path_column, source.content_column) if c not in pf.schema_arrow.names]
         if missing:
             rec = _record(manifest, source.name, f"{rel}#record=0", "", {})

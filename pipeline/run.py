@@ -105,7 +105,7 @@ def check_dataflow(options: PipelineOptions, out: str, units: list[dict[str, Any
     local_inputs = [u["path"] for u in units if u.get("path") and not is_remote(str(u["path"]))]
     if local_inputs:
         print(f"roots: warning: {len(local_inputs)} input(s) are files on this machine (e.g. {local_inputs[0]}); "
-              "Dataflow workers cannot read them, only Hugging Face Hub datasets", file=sys.stderr)
+              "Dataflow workers cannot read them: put them on gs:// or use a Hugging Face Hub dataset", file=sys.stderr)
 
 
 def _check_locations(options: PipelineOptions, out: str) -> None:
