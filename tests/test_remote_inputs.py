@@ -1,6 +1,6 @@
 """Inputs on a Beam filesystem (gs:// on Dataflow): planned with FileSystems.match and read with FileSystems.open.
 
-``fakegs://`` (tests/test_runners.py) puts local files behind a remote scheme with object-store semantics, so the
+``fakegs://`` (tests/fake_fs.py) puts local files behind a remote scheme with object-store semantics, so the
 remote code path runs without credentials.
 """
 
@@ -11,7 +11,7 @@ import shutil
 
 from pipeline.run import run
 from tests.conftest import REPO, write_manifest
-from tests.test_runners import FakeBucketFileSystem  # noqa: F401 - importing registers the fakegs:// scheme
+from tests.fake_fs import FakeBucketFileSystem  # noqa: F401 - importing registers the fakegs:// scheme
 
 SAMPLE_DATA = REPO / "manifests" / "sample_data"
 
