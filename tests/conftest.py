@@ -46,6 +46,19 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+#: what a run writes that must be byte-identical across runners, worker counts and reruns
+RUN_OUTPUTS = ("shards", "removed", "dead_letter", "report.json")
+
+
+def output_bytes(out: Path) -> dict[str, bytes]:
+    """Every file of a run's outputs (``RUN_OUTPUTS``) → bytes, for byte-identity checks."""
+    files: dict[str, bytes] = {}
+    for part in RUN_OUTPUTS:
+        p = out / part
+        files.update({f"{part}/{k}": v for k, v in tree_bytes(p).items()} if p.is_dir() else {part: p.read_bytes()})
+    return files
+
+
 def roots_cli(*args: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run the installed ``roots`` console script."""
     exe = shutil.which("roots", path=os.path.dirname(sys.executable)) or "roots"

@@ -19,19 +19,10 @@ import pytest
 from pipeline.errors import UserError
 from pipeline.run import prepare_out, run
 from pipeline.write import commit_files, tmp_name
-from tests.conftest import SAMPLE, roots_cli, tree_bytes
+from tests.conftest import SAMPLE, output_bytes, roots_cli
 
-#: what must be byte-identical to an uninterrupted run
-COMPARED = ("shards", "removed", "dead_letter", "report.json")
+#: the output parts written as shards with an index
 SHARDED = ("shards", "removed", "dead_letter")
-
-
-def compared_bytes(out: Path) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for part in COMPARED:
-        p = out / part
-        files.update({f"{part}/{k}": v for k, v in tree_bytes(p).items()} if p.is_dir() else {part: p.read_bytes()})
-    return files
 
 
 def has_file(folder: Path) -> bool:
@@ -90,7 +81,7 @@ def test_killed_run_then_same_command_gives_the_uninterrupted_output(sample_run,
     assert again.returncode == 0, again.stderr
     assert (out / "notes.txt").read_text() == "mine"
     assert not list(out.rglob("*.tmp-*")) and not (out / ".progress").exists()
-    assert compared_bytes(out) == compared_bytes(sample_run)
+    assert output_bytes(out) == output_bytes(sample_run)
 
 
 def test_commit_renames_once_and_removes_orphans(tmp_path):

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import datasets
 
 from pipeline.report import build_report
 from pipeline.run import run
-from tests.conftest import SAMPLE, read_shards, roots_cli, tree_bytes, write_jsonl, write_manifest
-
-OUTPUTS = ("shards", "removed", "dead_letter", "report.json")
-
-
-def outputs(out: Path) -> dict[str, bytes]:
-    files = {}
-    for part in OUTPUTS:
-        p = out / part
-        files.update({f"{part}/{k}": v for k, v in tree_bytes(p).items()} if p.is_dir() else {part: p.read_bytes()})
-    return files
+from tests.conftest import SAMPLE, output_bytes, read_shards, roots_cli, write_jsonl, write_manifest
 
 
 def test_sample_run_outputs(sample_run):
@@ -77,7 +66,7 @@ def test_report_counts_come_from_the_outputs(sample_run, tmp_path):
 def test_one_and_two_workers_give_identical_outputs(sample_run, tmp_path):
     two = tmp_path / "two"
     run(str(SAMPLE), str(two), ["--direct_num_workers=2", "--direct_running_mode=multi_processing"], progress=False)
-    assert outputs(sample_run) == outputs(two)
+    assert output_bytes(sample_run) == output_bytes(two)
 
 
 def test_cli_run_report_and_errors(tmp_path):

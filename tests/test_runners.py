@@ -10,7 +10,6 @@ import sys
 import tarfile
 import tempfile
 import threading
-from pathlib import Path
 
 import apache_beam as beam
 import pytest
@@ -19,25 +18,16 @@ from apache_beam.portability.api import beam_runner_api_pb2
 
 from pipeline.errors import UserError
 from pipeline.run import dry_run, is_local, plan_run, prepare_out, run
-from tests.conftest import REPO, SAMPLE, tree_bytes
+from tests.conftest import REPO, SAMPLE, output_bytes
 from tests.fake_fs import FakeBucketFileSystem
 
 #: what must be byte-identical whatever the runner
-COMPARED = ("shards", "removed", "dead_letter", "report.json")
 #: every stage of the pipeline, by its name in the job graph
 STAGES = ("Ingest", "Normalize", "LanguageId", "LanguageFilter", "QualityFilter", "TemplateLines", "PiiRedact",
           "Dedup", "WriteShards", "WriteRemoved", "WriteDeadLetter")
 BUCKET = "gs://roots-test-bucket"
 DATAFLOW = ["--runner", "DataflowRunner", "--project", "roots-test-project", "--region", "us-central1",
             "--temp_location", f"{BUCKET}/tmp"]
-
-
-def compared_bytes(out: Path) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for part in COMPARED:
-        p = out / part
-        files.update({f"{part}/{k}": v for k, v in tree_bytes(p).items()} if p.is_dir() else {part: p.read_bytes()})
-    return files
 
 
 # ------------------------------------------------------------------------------------------------ portable runner
@@ -77,7 +67,7 @@ def test_portable_runner_gives_the_direct_runners_bytes(sample_run, job_service,
     args = ["--runner", "PortableRunner", "--job_endpoint", job_service, "--environment_type", "LOOPBACK"]
     report = run(str(SAMPLE), str(out), args, progress=False)
     assert report["counts_add_up"]
-    assert compared_bytes(out) == compared_bytes(sample_run)
+    assert output_bytes(out) == output_bytes(sample_run)
     # LOOPBACK workers run in this process: the local-only parts work (and are cleaned up)
     assert (out / "beam.log").exists() and not (out / ".progress").exists()
 
@@ -175,7 +165,7 @@ def test_remote_output_is_cleaned_written_and_reported_through_filesystems(sampl
     assert (local / "notes.txt").read_text() == "mine"
     assert not (local / "shards" / "xx").exists() and not list(local.rglob("*.tmp-*"))
     assert not (local / "beam.log").exists() and not (local / ".progress").exists()  # local-only parts
-    assert compared_bytes(local) == compared_bytes(sample_run)
+    assert output_bytes(local) == output_bytes(sample_run)
 
     foreign = tmp_path / "bucket" / "foreign"
     (foreign / "data").mkdir(parents=True)
