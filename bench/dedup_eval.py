@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from filters.dedup import DedupParams, exact_jaccard, hash_shingles, minhash_signatures, shingle_hash, shingles
+from pipeline.dedup import union_find_labels
 
 # Jaccard levels the variants are aimed at (the actual value is measured exactly, at or just below the level)
 LEVELS = (0.3, 0.5, 0.6, 0.7, 0.75, 0.85, 0.9, 0.95, 0.98)
@@ -205,22 +206,8 @@ def true_pairs(records: list[dict], params: DedupParams) -> dict[tuple[str, str]
 
 
 def clusters_of(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """id → smallest id of its connected component, for ids in ``pairs``."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in parent}
+    """id → smallest id of its connected component, for ids in ``pairs`` (the pipeline's own union-find)."""
+    return dict(union_find_labels(pairs))
 
 
 def _pr(predicted: set, truth: set) -> tuple[float, float]:

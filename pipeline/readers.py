@@ -382,32 +382,38 @@ def read_code_file(manifest: Manifest, source: Source, path: str, root: str) -> 
             rec = _record(manifest, source.name, locator, "", {"path": rel_in_dump}, path=rel_in_dump)
             yield REMOVED, removed(rec, "not_regular_file", None)
             return
-        size = st.st_size
-        data = None
-        if programming_language(path) and size <= manifest.output.max_doc_bytes:
-            with open(path, "rb") as f:
-                data = f.read()
     except OSError as e:
         rec = _record(manifest, source.name, locator, "", {"path": rel_in_dump}, path=rel_in_dump)
         yield FAILED, failed(rec, f"{locator}: cannot read ({e.strerror})")
         return
-    yield code_document(manifest, source.name, locator, rel_in_dump, data, size)
+    yield from _code_file_document(manifest, source, path, rel_in_dump, st.st_size)
 
 
 def _read_remote_code_file(manifest: Manifest, source: Source, path: str, root: str) -> Iterator[Routed]:
     """One object under a remote code prefix (object stores have no links or special files)."""
     rel_in_dump = printable(path[len(root):].lstrip("/"))
-    locator = _rel(manifest, path)
     try:
         size = file_size(path)
-        data = None
-        if programming_language(path) and size <= manifest.output.max_doc_bytes:
+    except OSError as e:
+        rec = _record(manifest, source.name, _rel(manifest, path), "", {"path": rel_in_dump}, path=rel_in_dump)
+        yield FAILED, failed(rec, f"{_rel(manifest, path)}: cannot read ({e})")
+        return
+    yield from _code_file_document(manifest, source, path, rel_in_dump, size)
+
+
+def _code_file_document(manifest: Manifest, source: Source, path: str, rel_in_dump: str,
+                        size: int) -> Iterator[Routed]:
+    """A regular code file of ``size`` bytes, local or remote: read only when it is code and within the limit."""
+    locator = _rel(manifest, path)
+    data = None
+    if programming_language(path) and size <= manifest.output.max_doc_bytes:
+        try:
             with open_input(path) as f:
                 data = f.read()
-    except OSError as e:
-        rec = _record(manifest, source.name, locator, "", {"path": rel_in_dump}, path=rel_in_dump)
-        yield FAILED, failed(rec, f"{locator}: cannot read ({e})")
-        return
+        except OSError as e:
+            rec = _record(manifest, source.name, locator, "", {"path": rel_in_dump}, path=rel_in_dump)
+            yield FAILED, failed(rec, f"{locator}: cannot read ({e.strerror or e})")
+            return
     yield code_document(manifest, source.name, locator, rel_in_dump, data, size)
 
 
