@@ -82,3 +82,25 @@ def render_coverage(report: dict[str, Any], console) -> None:
 
 def _models(models: dict[str, int]) -> str:
     return ", ".join(f"{m} {n:,}" for m, n in models.items())
+
+
+def coverage_html(report: dict[str, Any]) -> str:
+    """The report page's section: ROOTS-46 table (every language, found or not) and the languages outside ROOTS."""
+    from pipeline.html_report import Col, esc, table
+
+    cov = report["roots_coverage"]
+    found = sum(1 for v in cov.values() if v["docs"])
+    text = {"numeric": False}
+    cols = [Col("family", "family", str, **text), Col("docs", "documents"), Col("bytes", "bytes"),
+            Col("found_by", "found by", str, **text)]
+    rows = {lang: {**v, "found_by": _models(v["models"]) or None} for lang, v in cov.items()}
+    outside = {lang: {**v, "found_by": _models(v["models"])} for lang, v in
+               (report.get("languages_outside_roots") or {}).items()}
+    models = ", ".join(f"{m} {n:,}" for m, n in report.get("lid_models", {}).items()) or "none"
+    return (f'<section id="roots-coverage"><h2>ROOTS-46 coverage</h2>'
+            f'<p>{found} of {len(cov)} ROOTS languages found. Kept documents per deciding language-ID model: '
+            f'{esc(models)} (<code>source</code>: the source fixed the language).</p>'
+            + table("roots_coverage", "Kept documents per ROOTS language and the model that found them", "language",
+                    cols, rows)
+            + table("languages_outside_roots", "Languages outside ROOTS", "language", cols[1:], outside)
+            + "</section>")
