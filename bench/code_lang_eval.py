@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             if not ok:
                 wrong.append(os.path.relpath(path, args.cache))
     print(f"C/C++ headers: {total} from {sum(map(len, PACKAGES.values()))} Debian -dev packages")
-    print(f"content heuristics accuracy {right / total:.4f} (goal >= 0.995); extension map alone {ext_right / total:.4f}")
+    print(f"content heuristics accuracy {right / total:.4f} (goal >= 0.995); "
+          f"extension map alone {ext_right / total:.4f}")
     print("  per language: " + ", ".join(f"{lang} {a / n:.4f} ({n - a} of {n} wrong)" for lang, (a, n) in per.items()))
     print(f"  headers that declare something (not only #define/#include): {decl_right / decl_total:.4f} "
           f"of {decl_total}")

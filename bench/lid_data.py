@@ -54,8 +54,8 @@ def _catalogues(roots: list[str]) -> dict[str, list[str]]:
 def _messages(path: str, english: bool) -> list[str]:
     try:
         with open(path, "rb") as f:
-            catalog = gettext.GNUTranslations(f)._catalog  # noqa: SLF001 (the parsed catalogue is what we need)
-    except (OSError, UnicodeDecodeError, gettext.error if hasattr(gettext, "error") else OSError):
+            catalog = gettext.GNUTranslations(f)._catalog  # the parsed catalogue is what we need
+    except (OSError, UnicodeDecodeError):
         return []
     msgs = []
     for key, value in sorted(catalog.items(), key=lambda kv: str(kv[0])):
