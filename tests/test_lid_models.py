@@ -150,3 +150,8 @@ dedup: {exact: false, near: false}
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["lid_models"] == {SOURCE: 7}
     assert report["roots_coverage"]["tw"]["docs"] == 5 and report["roots_coverage"]["tw"]["models"] == {SOURCE: 5}
+    from pipeline.html_report import render_html
+
+    page = render_html(report)
+    assert 'data-table="roots_coverage"' in page and '<tr data-key="tw">' in page and "source 5" in page
+    assert page.index('id="roots-coverage"') < page.index('id="funnel"')
