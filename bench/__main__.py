@@ -1,7 +1,8 @@
 """``make bench``: every benchmark in one run, each in its own process so its peak memory is its own.
 
-    python -m bench                 # all: filters (50 MB), dedup quality + speed (50/100 MB), tokenizer (100 MB),
-                                    # then roots vs datatrove (100 MB)
+    python -m bench                 # all: filters (50 MB), dedup quality + speed (50/100 MB), language ID
+                                    # accuracy + speed, C/C++ headers, tokenizer (100 MB), then roots vs
+                                    # datatrove (100 MB)
     python -m bench filters dedup   # a subset
 
 Figures are printed, never asserted: a benchmark that fails only prints. Ratios are taken against baselines
@@ -19,6 +20,8 @@ import time
 SUITES: dict[str, list[str]] = {
     "filters": [sys.executable, "-m", "filters.bench", "50"],
     "dedup": [sys.executable, "-m", "bench.dedup_eval"],
+    "lid": [sys.executable, "-m", "bench.lid_eval"],
+    "codelang": [sys.executable, "-m", "bench.code_lang_eval"],
     "tokenizer": [sys.executable, "-m", "tokenizer.bench", "--total-mb", "100"],
     "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }

@@ -9,7 +9,8 @@ document is removed by the first one that fails:
    ``k = min(floor(sqrt(#distinct)), #distinct n-grams seen more than once)``; keep if ``<= max``
 3. ``word_repetition``: share of word n-grams (lower-cased words) that occur more than once; keep if ``<= max``
 4. ``special_characters``: share of characters that are special (``filters.text``); keep if ``<= max``
-5. ``stopwords``: stop words (plus augmented word n-grams) per word, capped at 1; keep if ``>= min``
+5. ``stopwords``: stop words (plus augmented word n-grams) per word, capped at 1; keep if ``>= min`` (words and
+   lists compared without Arabic harakat / Hebrew niqqud, see ``filters.diacritics``)
 6. ``flagged_words``: same ratio with the flagged list; keep if ``<= max``
 7. ``lang_id``: the document's fastText score (computed upstream); keep if ``>= min``
 8. ``perplexity``: KenLM perplexity (only with ``perplexity_model``); keep if ``<= max``
@@ -33,6 +34,7 @@ import numpy as np
 import regex
 
 from filters import perplexity as ppl
+from filters.diacritics import has_optional_marks, see_through_marks, strip_optional_marks
 from filters.params import NL_CHECKS, LanguageParams
 from filters.results import KEEP, FilterResult, Verdict
 from filters.text import SPECIAL_RE, code_points, special_mask, words
@@ -134,6 +136,18 @@ class _Doc:
         p = self.params
         return augment(self.words, p.words_augmentation_group_sizes, p.words_augmentation_join_char)
 
+    @cached_property
+    def bare_words(self) -> list[str]:
+        """Words without optional marks (harakat, niqqud), for the word-list checks only."""
+        return [strip_optional_marks(w) for w in self.words] if has_optional_marks(self.text) else self.words
+
+    @cached_property
+    def bare_grams(self) -> list[str]:
+        if self.bare_words is self.words:
+            return self.grams
+        p = self.params
+        return augment(self.bare_words, p.words_augmentation_group_sizes, p.words_augmentation_join_char)
+
 
 def _between(name: str, value: float, lo: float | None, hi: float | None) -> FilterResult:
     if lo is None and hi is None:
@@ -185,7 +199,7 @@ def _check_stopwords(d: _Doc) -> FilterResult:
     vocab = stopwords(d.language)
     if vocab is None:
         return FilterResult("stopwords", None, ">=", p.stopwords_min_cutoff, None, "no list")
-    value = word_list_ratio(d.words, vocab, grams=d.grams)
+    value = word_list_ratio(d.bare_words, see_through_marks(vocab), grams=d.bare_grams)
     return FilterResult("stopwords", value, ">=", p.stopwords_min_cutoff, value >= p.stopwords_min_cutoff)
 
 
@@ -196,7 +210,7 @@ def _check_flagged_words(d: _Doc) -> FilterResult:
     vocab = flagged_words(d.language)
     if vocab is None:
         return FilterResult("flagged_words", None, "<=", p.flagged_words_max_cutoff, None, "no list")
-    value = word_list_ratio(d.words, vocab, grams=d.grams)
+    value = word_list_ratio(d.bare_words, see_through_marks(vocab), grams=d.bare_grams)
     return FilterResult("flagged_words", value, "<=", p.flagged_words_max_cutoff, value <= p.flagged_words_max_cutoff)
 
 

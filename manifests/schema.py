@@ -68,6 +68,13 @@ class LidParams(_Strict):
     )
     batch_size: int = Field(default=512, ge=1)
     max_chars: int = Field(default=20000, ge=100, description="characters of each document shown to fastText")
+    # the second opinion for languages the fastText model has no label for (see pipeline/lid_models.py)
+    second_model: Literal["cld2"] | None = Field(
+        default="cld2", description="second LID model (CLD2, shipped by pycld2); null: the fastText model alone")
+    second_model_below: float = Field(
+        default=0.9, ge=0.0, le=1.0, description="ask the second model when fastText's top probability is below this")
+    unsure_below: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="fastText is 'unsure' below this: the second model may overrule it")
 
 
 class OutputParams(_Strict):

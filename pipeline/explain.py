@@ -19,7 +19,8 @@ def explain_document(manifest_path: str, text: str, language: str | None = None,
     from filters import code_explain, explain, modify_batch, normalize_text
     from manifests.schema import load_manifest
     from pipeline.extensions import programming_language
-    from pipeline.langid import identify_batch, load_model
+    from pipeline.langid import identify_batch
+    from pipeline.lid_models import Identifier
 
     manifest = load_manifest(manifest_path)
     if manifest.normalize.enabled:
@@ -28,7 +29,9 @@ def explain_document(manifest_path: str, text: str, language: str | None = None,
     if pl:
         results = code_explain(text, path, manifest.filters.code)
         return {"language": f"code-{pl}", "lid_score": None, "results": results}
-    (lang, score), = identify_batch(load_model(manifest.lid.model), [text], [language], manifest.lid.max_chars)
+    lid = manifest.lid
+    model = Identifier.load(lid.model, lid.second_model, lid.second_model_below, lid.unsure_below)
+    (lang, score), = identify_batch(model, [text], [language], lid.max_chars)
     params = manifest.filters.params_for(lang)
     text = modify_batch([text], params)[0]
     return {"language": lang, "lid_score": score, "results": explain(text, lang, params, score),

@@ -674,6 +674,11 @@ def render_html(report: dict[str, Any], tokenizer: dict[str, Any] | None = None,
             _distribution(ids, report, "programming_languages", "Programming languages", "programming-languages",
                           "programming language"),
             _funnel(ids, report), _removals(ids, report)]
+    if "roots_coverage" in report:
+        from pipeline.coverage import coverage_html
+
+        sections.insert(2, ("roots-coverage", "ROOTS-46 coverage"))
+        body.insert(2, coverage_html(report))
     if any(report.get(k) for k in ("dedup", "pii", "filters")):
         sections.append(("cleaning", "Deduplication, PII and filters"))
         body.append(_dedup_and_pii(report))

