@@ -17,6 +17,7 @@ tokenizer, never on the runner, the worker count or how pieces were scheduled.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -150,6 +151,23 @@ def _load_tokenizer(tokenizer_dir: str, eod_token: str):
     return text, tok, eod
 
 
+def _check_shards(root: str, shards: list[dict[str, Any]]) -> None:
+    """Every listed local shard exists and has the rows its index entry says (read from the Arrow metadata only),
+    so a run changed behind its index is a clear error before the job starts, not a worker's failure."""
+    for e in shards:
+        path = os.path.join(root, e["path"])
+        try:
+            with pa.memory_map(path, "r") as source:
+                reader = pa.ipc.open_file(source)
+                rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+        except (OSError, pa.ArrowInvalid) as err:
+            raise UserError(f"{path}: listed in shards/index.json but not readable as an Arrow shard ({err}); "
+                            "run `roots run` again") from None
+        if rows != int(e["rows"]):
+            raise UserError(f"{path}: has {rows} rows, shards/index.json says {e['rows']} (the shards changed "
+                            "after the run wrote them); run `roots run` again")
+
+
 def plan_tokenize(out: str, tokenizer_dir: str, dest: str | None = None, alpha: float | None = None,
                   eod_token: str = DEFAULT_EOD, train_tokens: int | None = None,
                   beam_args: Iterable[str] = (), piece_rows: int = PIECE_ROWS) -> TokenizePlan:
@@ -165,6 +183,8 @@ def plan_tokenize(out: str, tokenizer_dir: str, dest: str | None = None, alpha: 
     shards = index.get("shards") if isinstance(index, dict) else None
     if not isinstance(shards, list) or any(not {"path", "language", "rows"} <= set(s) for s in shards):
         raise UserError(f"{index_path}: not a shards index (each entry needs path, language, rows)")
+    if not is_remote(out):
+        _check_shards(_join(out, "shards"), shards)
     text, tok, eod = _load_tokenizer(tokenizer_dir, eod_token)
     dest = dest or _join(out, TOKENS_DIR)
     dest = dest.rstrip("/") if is_remote(dest) else os.path.abspath(dest)
@@ -218,7 +238,8 @@ class _EncodePiece(beam.DoFn):
         chunks, lengths = [], []
         for texts in _read_piece(path, piece["start"], piece["stop"]):
             for i in range(0, len(texts), ENCODE_BATCH):
-                encs = self.tok.encode_batch(texts[i:i + ENCODE_BATCH], add_special_tokens=False)
+                # the _fast variant skips character offsets, which the ids do not need (same ids)
+                encs = self.tok.encode_batch_fast(texts[i:i + ENCODE_BATCH], add_special_tokens=False)
                 data, lens = encode_documents([e.ids for e in encs], self.eod, np.dtype(self.dtype))
                 chunks.append(data)
                 lengths.append(lens)
@@ -287,7 +308,8 @@ class _Commit(beam.DoFn):
     """Writes ``index.json``, then renames the files it lists and deletes the parts (see the module docstring)."""
 
     def __init__(self, plan: TokenizePlan):
-        self.plan = plan
+        # what build_index needs, small to ship (not the tokenizer's JSON, megabytes for a 250k vocabulary)
+        self.plan = dataclasses.replace(plan, pieces=[], options=None, tokenizer_json="")
 
     def process(self, entries: list[dict[str, Any]]):
         index = build_index(self.plan, entries)
@@ -311,8 +333,7 @@ class TokenizeShards(beam.PTransform):
         plan = self.plan
         return (
             pbegin
-            | "Pieces" >> beam.Create(plan.pieces)
-            | "Spread" >> beam.Reshuffle()
+            | "Pieces" >> beam.Create(plan.pieces)  # Create reshuffles: pieces spread over the workers
             | "Encode" >> beam.ParDo(_EncodePiece(plan))
             | "ByLanguage" >> beam.GroupByKey()
             | "Concatenate" >> beam.ParDo(_ConcatLanguage(plan.dest, plan.dtype.str))

@@ -236,7 +236,10 @@ def test_user_errors(tmp_path, small_tokenizer):
     shard = tmp_path / "run" / "shards" / "en" / "en-00000.arrow"
     table = read_arrow(shard)
     shard.write_bytes(encode_arrow(table.slice(0, 1).to_pylist(), SHARD_SCHEMA))
-    with pytest.raises(Exception, match="its index.json says"):
+    with pytest.raises(UserError, match="has 1 rows, shards/index.json says 2"):
+        tokenize(tmp_path / "run", small_tokenizer)
+    shard.unlink()
+    with pytest.raises(UserError, match="not readable as an Arrow shard"):
         tokenize(tmp_path / "run", small_tokenizer)
 
 
@@ -274,3 +277,15 @@ def test_sample_run_tokenizes(sample_run, small_tokenizer, tmp_path):
         assert tok.decode(r.document(len(texts) - 1).tolist()[:-1], skip_special_tokens=False) == texts[-1]
     report = json.loads((sample_run / "report.json").read_text())
     assert index["documents"] == report["kept_docs"]
+
+
+def test_remote_run_and_output_through_filesystems(tmp_path, small_tokenizer):
+    """Shards and tokens on a Beam filesystem (gs:// on Dataflow): the same bytes as on local disk."""
+    from tests.fake_fs import FakeBucketFileSystem  # noqa: F401 - importing registers the fakegs:// scheme
+
+    write_run(tmp_path / "run")
+    tokenize(tmp_path / "run", small_tokenizer, dest=str(tmp_path / "local"))
+    index = tokenize(f"fakegs://{tmp_path / 'run'}", small_tokenizer, dest=f"fakegs://{tmp_path / 'remote'}")
+    local, remote = tree_bytes(tmp_path / "local"), tree_bytes(tmp_path / "remote")
+    assert local.pop("index.json") and remote.pop("index.json") and local == remote
+    assert index["data_path"].split()[1].startswith(f"fakegs://{tmp_path / 'remote'}/")
