@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    creates .venv (if missing), installs roots into it, runs the pipeline on the bundled sample -> out/sample/
-#               (shards, report.json, report.html) and trains the sample's tokenizer -> out/sample/tokenizer/
+#               (shards, report.json, report.html), trains the sample's tokenizer -> out/sample/tokenizer/ and
+#               tokenizes the run for Megatron -> out/sample/tokens/
 #   make test   same set-up, then lint and the whole test suite
 VENV    ?= .venv
 PYTHON  ?= python3
@@ -24,8 +25,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/roots run manifests/sample.yaml --out $(OUT)
 	$(VENV)/bin/roots tokenizer manifests/tokenizer.yaml --out $(OUT)/tokenizer
+	$(VENV)/bin/roots tokenize $(OUT) --tokenizer $(OUT)/tokenizer -q
 	$(VENV)/bin/roots report $(OUT) --tokenizer $(OUT)/tokenizer > /dev/null
-	@echo "report: $(OUT)/report.html  tokenizer: $(OUT)/tokenizer/tokenizer.json"
+	@echo "report: $(OUT)/report.html  tokenizer: $(OUT)/tokenizer/tokenizer.json  tokens: $(OUT)/tokens/"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline filters tokenizer manifests tests

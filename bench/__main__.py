@@ -1,8 +1,8 @@
 """``make bench``: every benchmark in one run, each in its own process so its peak memory is its own.
 
     python -m bench                 # all: filters (50 MB), dedup quality + speed (50/100 MB), language ID
-                                    # accuracy + speed, C/C++ headers, tokenizer (100 MB), then roots vs
-                                    # datatrove (100 MB)
+                                    # accuracy + speed, C/C++ headers, tokenizer (100 MB), roots tokenize vs
+                                    # raw encode_batch (20 MB), then roots vs datatrove (100 MB)
     python -m bench filters dedup   # a subset
 
 Figures are printed, never asserted: a benchmark that fails only prints. Ratios are taken against baselines
@@ -23,6 +23,7 @@ SUITES: dict[str, list[str]] = {
     "lid": [sys.executable, "-m", "bench.lid_eval"],
     "codelang": [sys.executable, "-m", "bench.code_lang_eval"],
     "tokenizer": [sys.executable, "-m", "tokenizer.bench", "--total-mb", "100"],
+    "tokenize": [sys.executable, "-m", "bench.tokenize_bench", "--mb", "20"],
     "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }
 #: the line of the datatrove suite that the summary repeats last

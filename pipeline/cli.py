@@ -77,14 +77,20 @@ def _cmd_report(args: argparse.Namespace, beam_args: list[str]) -> int:
     console = Console()
     report = load_report(args.out)
     tok = load_tokenizer_report(args.tokenizer) if args.tokenizer else None
+    from pipeline.tokenize import tokens_index_of
+    from pipeline.tokens_report import render_tokens_table
+
+    tokens = tokens_index_of(args.out)  # written by `roots tokenize`
     comparison = (compare_reports(report, load_report_at(args.compare), args.out, args.compare)
                   if args.compare else None)
     render_tables(report, console)
     if tok:
         render_tokenizer_table(tok, console)
+    if tokens:
+        render_tokens_table(tokens, report, console)
     if comparison:
         render_comparison(comparison, console)
-    path = write_html_report(report, args.html or os.path.join(args.out, "report.html"), tok, comparison)
+    path = write_html_report(report, args.html or os.path.join(args.out, "report.html"), tok, comparison, tokens)
     console.print(f"html: {path}", highlight=False, markup=False)
     return 0
 
@@ -132,7 +138,7 @@ def _register_optional(sub) -> None:
     """Subcommands that live beside their stage (tokenizer, explain...)."""
     import importlib
 
-    for module in ("tokenizer.cli", "pipeline.explain"):
+    for module in ("tokenizer.cli", "pipeline.explain", "pipeline.tokenize_cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as e:

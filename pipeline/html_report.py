@@ -662,7 +662,7 @@ def _comparison(ids: _Ids, comp: dict[str, Any]) -> str:
 
 # --------------------------------------------------------------------------------------------------- page
 def render_html(report: dict[str, Any], tokenizer: dict[str, Any] | None = None,
-                comparison: dict[str, Any] | None = None) -> str:
+                comparison: dict[str, Any] | None = None, tokens: dict[str, Any] | None = None) -> str:
     """The whole page for a pipeline report, with optional tokenizer report and comparison (see compare.py)."""
     ids = _Ids()
     name = report.get("name") or "run"
@@ -685,6 +685,11 @@ def render_html(report: dict[str, Any], tokenizer: dict[str, Any] | None = None,
     if tokenizer:
         sections.append(("tokenizer", "Tokenizer"))
         body.append(_tokenizer(ids, tokenizer))
+    if tokens:  # tokens/index.json of `roots tokenize` (pipeline/tokens_report.py)
+        from pipeline.tokens_report import tokens_section
+
+        sections.append(("tokens", "Tokens"))
+        body.append(tokens_section(ids, tokens, report))
     if comparison:
         sections.append(("compare", f"Compared with {comparison['other']}"))
         body.append(_comparison(ids, comparison))
@@ -703,9 +708,9 @@ def render_html(report: dict[str, Any], tokenizer: dict[str, Any] | None = None,
 
 
 def write_html_report(report: dict[str, Any], path: str, tokenizer: dict[str, Any] | None = None,
-                      comparison: dict[str, Any] | None = None) -> str:
+                      comparison: dict[str, Any] | None = None, tokens: dict[str, Any] | None = None) -> str:
     """Render and write the page atomically (a reader never sees half a file); returns ``path``."""
-    text = render_html(report, tokenizer, comparison)
+    text = render_html(report, tokenizer, comparison, tokens)
     tmp = path + ".tmp"
     try:
         with open(tmp, "w", encoding="utf-8") as f:

@@ -49,7 +49,8 @@ from pipeline.report import build_report, is_remote, join, write_report
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
-OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log")
+OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log",
+                "tokens")
 #: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
 OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress")
 #: a gs:// path whose bucket name Cloud Storage accepts

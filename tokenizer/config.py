@@ -41,6 +41,10 @@ class TokenizerConfig(_Strict):
     special_tokens: list[str] = Field(default_factory=lambda: list(BLOOM_SPECIAL_TOKENS))
     pre_tokenizer: Literal["bloom", "gpt2"] = "bloom"
     alpha: float = Field(default=0.3, ge=0.0, le=1.0, description="XLM exponent: p_lang ∝ (bytes_lang/total)^alpha")
+    mix_alpha: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="alpha of the training mix `roots tokenize` writes (weights ∝ tokens share^alpha); unset: `alpha`",
+    )
     sample_bytes: int = Field(default=500_000_000, ge=1, description="budget (UTF-8 bytes) of the training sample")
     min_frequency: int = Field(default=2, ge=0, description="a merge needs a pair seen at least this often")
     seed: int = Field(default=42, ge=0, description="orders documents within a language for sampling")
