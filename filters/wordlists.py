@@ -4,7 +4,13 @@ ROOTS' own closed-class lists are not published as a package, so stop words come
 stopwords-iso collection, 58 languages, shipped as JSON inside the wheel: works offline), except where we ship our
 own closed-class list in ``filters/data/stopwords/<lang>.txt`` because the stopwords-iso one contains content words
 (English, Russian). Flagged words are our own list in ``filters/data/flagged_words.json`` (an English list used for
-every language, as ROOTS did, plus a few words per language).
+every language, as ROOTS did, plus a few words per language). Unlike an earlier version of that list it has no
+anatomical or medical words (``penis``, ``anus``, ``ejaculation``...): ROOTS' English list held pornography terms
+only, and a medical text must not look like pornography.
+
+A manifest can replace either list per language with a file of its own (``stopwords_file`` /
+``flagged_words_file`` in ``filters.defaults`` or ``filters.languages.<lang>``), e.g. ROOTS' own lists exported
+from BigScience's ``stopwords.py`` / ``flagged_words.py``: no package ships those, so roots cannot.
 """
 
 from __future__ import annotations
@@ -16,6 +22,10 @@ from importlib import resources
 import stopwordsiso
 
 from filters.params import lookup_keys
+
+
+class WordListError(ValueError):
+    """A word-list file named in a manifest cannot be read."""
 
 
 def _own_stopwords(key: str) -> frozenset[str] | None:
@@ -54,3 +64,19 @@ def flagged_words(language: str) -> frozenset[str] | None:
             words.update(table[key])
             break
     return frozenset(w.lower() for w in words) or None
+
+
+@functools.cache
+def list_file(path: str) -> frozenset[str]:
+    """The words of a user's list file: one word or phrase a line, ``#`` starts a comment line, lower-cased.
+
+    A missing or unreadable file is a ``WordListError`` naming the file (the manifest check reports it before a
+    run; this is for direct use of the filters).
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise WordListError(f"{path}: cannot read the word list ({e}); give a UTF-8 file, one word a line") from None
+    lines = (line.strip() for line in text.splitlines())
+    return frozenset(line.lower() for line in lines if line and not line.startswith("#"))

@@ -150,7 +150,7 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         "kept_bytes": sum(s["text_bytes"] for s in kept),
         "shards": len(kept),
     }
-    for stage in ("pii", "dedup"):  # figures the stages tallied themselves
+    for stage in ("pii", "dedup", "profiles"):  # figures the stages tallied themselves (profiles: per source)
         path = join(out, "stats", f"{stage}.json")
         if _exists(path):
             report[stage] = _read_json(path)
