@@ -9,8 +9,8 @@ GPL-3.0 (ufal-kenlm's COPYING.3), LGPL-2.1 (python-stdnum).
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import io
+import json
 import tarfile
 
 import pyarrow as pa
