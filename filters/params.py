@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -58,6 +58,9 @@ class LanguageParams(_Strict):
     words_augmentation_join_char: str = ""
     incorrect_word_substrings: list[str] | None = None
     length_word_max_cutoff: Length | None = None
+    word_lists: Literal["roots", "stopwords-iso"] = Field(
+        default="roots", description="roots: ROOTS' own stop/flagged lists where ROOTS had them (else stopwords-iso); "
+        "stopwords-iso: stopwords-iso and roots' own flagged-word list for every language")
     stopwords_file: str | None = Field(
         default=None, description="your own closed-class list (one word a line) instead of the shipped one")
     flagged_words_file: str | None = Field(

@@ -36,7 +36,7 @@ from filters import perplexity as ppl
 from filters.params import NL_CHECKS, LanguageParams
 from filters.results import KEEP, FilterResult, Verdict
 from filters.text import SPECIAL_RE, code_points, special_mask, words
-from filters.wordlists import flagged_words, list_file, stopwords
+from filters.wordlists import flagged_words_for, stopwords_for
 
 _HASH_BASE = np.uint64(0x100000001B3)
 
@@ -182,7 +182,7 @@ def _check_stopwords(d: _Doc) -> FilterResult:
     p = d.params
     if p.stopwords_min_cutoff is None:
         return FilterResult("stopwords", None, ">=", None, None, "off")
-    vocab = list_file(p.stopwords_file) if p.stopwords_file else stopwords(d.language)
+    vocab = stopwords_for(p, d.language)
     if vocab is None:
         return FilterResult("stopwords", None, ">=", p.stopwords_min_cutoff, None, "no list")
     value = word_list_ratio(d.words, vocab, grams=d.grams)
@@ -193,7 +193,7 @@ def _check_flagged_words(d: _Doc) -> FilterResult:
     p = d.params
     if p.flagged_words_max_cutoff is None:
         return FilterResult("flagged_words", None, "<=", None, None, "off")
-    vocab = list_file(p.flagged_words_file) if p.flagged_words_file else flagged_words(d.language)
+    vocab = flagged_words_for(p, d.language)
     if vocab is None:
         return FilterResult("flagged_words", None, "<=", p.flagged_words_max_cutoff, None, "no list")
     value = word_list_ratio(d.words, vocab, grams=d.grams)
@@ -293,9 +293,9 @@ def describe_checks(language: str, params: LanguageParams) -> dict[str, str]:
         "perplexity": p.perplexity_max_cutoff is not None,
     }
     out = {name: "on" if on else "off" for name, on in status.items()}
-    if status["stopwords"] and not p.stopwords_file and stopwords(language) is None:
+    if status["stopwords"] and not p.stopwords_file and stopwords_for(p, language) is None:
         out["stopwords"] = "off (no list)"
-    if status["flagged_words"] and not p.flagged_words_file and flagged_words(language) is None:
+    if status["flagged_words"] and not p.flagged_words_file and flagged_words_for(p, language) is None:
         out["flagged_words"] = "off (no list)"
     if status["perplexity"] and not p.perplexity_model:
         out["perplexity"] = "off (no model)"

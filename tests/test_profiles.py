@@ -110,4 +110,38 @@ def test_profiles_per_source_end_to_end(tmp_path) -> None:
     reasons = sorted(zip(removed.column("source").to_pylist(), removed.column("reason").to_pylist(), strict=True))
     assert [r for r in reasons if r[0] == "cur"] == [("cur", "exact_duplicate"), ("cur", "small_document")]
     assert not [r for r in reasons if r[0] == "raw"]
+    from pipeline.html_report import write_html_report
+
+    write_html_report(report, str(tmp_path / "report.html"))
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<tr data-key="cur"><th scope="row">cur</th>' in html and 'data-col="profile">curated</td>' in html
     assert json.loads((tmp_path / "out" / "stats" / "profiles.json").read_text()) == report["profiles"]
+
+
+def test_roots_word_lists_are_the_default_and_move_the_ratios_to_roots_range() -> None:
+    """ROOTS' closed-class lists (read from the qianfan wheel) against stopwords-iso on the natural paragraphs:
+    for hi, bn and ur the stopwords-iso ratios are several times ROOTS', for eu lower (ROOTS' list has 1240 words)."""
+    from filters.quality import augment, word_list_ratio
+    from filters.text import words
+    from filters.wordlists import flagged_words_for, roots_flagged_words, roots_stopwords, stopwords_for
+    from tests.test_filters_quality import NATURAL
+
+    assert {lang: len(roots_stopwords(lang)) for lang in ("en", "eu", "bn", "ur", "hi")} == {
+        "en": 301, "eu": 1240, "bn": 59, "ur": 59, "hi": 135}
+    assert len(roots_flagged_words("en")) == 68 and roots_stopwords("de") is None
+    config = FilterConfig()
+    assert config.params_for("hi").word_lists == "roots"
+
+    def ratio(lang: str, lists: str) -> float:
+        p = config.params_for(lang).model_copy(update={"word_lists": lists})
+        w = words(NATURAL[lang])
+        return word_list_ratio(w, stopwords_for(p, lang), grams=augment(
+            w, p.words_augmentation_group_sizes, p.words_augmentation_join_char))
+
+    for lang in ("hi", "bn", "ur"):
+        roots, iso = ratio(lang, "roots"), ratio(lang, "stopwords-iso")
+        assert config.params_for(lang).stopwords_min_cutoff <= roots < iso / 3, (lang, roots, iso)
+    assert ratio("eu", "roots") > 1.5 * ratio("eu", "stopwords-iso")
+    de = config.params_for("de")
+    assert stopwords_for(de, "de") == stopwords_for(de.model_copy(update={"word_lists": "stopwords-iso"}), "de")
+    assert flagged_words_for(config.params_for("en"), "en") == roots_flagged_words("en")
