@@ -18,7 +18,7 @@ from filters.params import FilterConfig, LanguageParams
 from filters.profiles import shipped_profiles
 from manifests.loading import field_errors, read_yaml
 from pipeline.errors import UserError
-from pipeline.fs import exists, list_files
+from pipeline.fs import exists, is_folder, is_remote, list_files
 
 #: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
 LOCAL_BUILDERS = ("json", "parquet", "arrow", "text", "csv")
@@ -201,6 +201,10 @@ def check_inputs(manifest: Manifest) -> list[str]:
         if s.type == "code":
             if not exists(manifest.resolve(s.path)):
                 problems.append(f"{where}: path {s.path!r} does not exist (expected a folder, archive or parquet)")
+            elif (manifest.filters.code.licenses is not None and is_remote(manifest.resolve(s.path))
+                  and is_folder(manifest.resolve(s.path))):
+                problems.append(f"{where}: filters.code.licenses reads LICENSE files of local folders, archives "
+                                f"and parquet dumps; {s.path!r} is a remote folder: pack it as an archive or parquet")
         elif s.is_local:
             if s.data_files is None:
                 problems.append(f"{where}: builder {s.path!r} reads local files: set data_files")

@@ -126,3 +126,15 @@ def test_licence_filter_on_folder_archive_and_parquet(tmp_path) -> None:
                                     "h.py")} == {
         "gpl_repo/src/b.py": "license", "bare_repo/src/c.py": "license_unknown", "lgpl/e.py": "license",
         "loose.py": "license_unknown", "g.py": "license", "h.py": "license_unknown"}
+
+
+def test_licence_filter_refuses_remote_folders_before_the_run(tmp_path) -> None:
+    from manifests.schema import check_inputs, load_manifest
+    from tests.fake_fs import FakeBucketFileSystem  # noqa: F401 - importing registers the fakegs:// scheme
+
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "a.py").write_text(code(1))
+    manifest = write_manifest(tmp_path, "name: t\nfilters: {code: {licenses: [MIT]}}\nsources:\n"
+                                        f"  - {{name: c, type: code, path: 'fakegs://{tmp_path}/code'}}\n")
+    problems = check_inputs(load_manifest(manifest))
+    assert any("sources[0] (c): filters.code.licenses" in p and "remote folder" in p for p in problems), problems
