@@ -72,7 +72,7 @@ _U = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}\p{Lao}\p{Khmer}\p{Myanm
 _A = rf"[\p{{L}}\p{{M}}\p{{N}}--[{_U}]]"  # letters, marks, digits of spaced scripts (ASCII, Latin, Cyrillic, ...)
 _AL = rf"[\p{{L}}\p{{M}}--[{_U}]]"  # the same without digits: a top-level domain
 _EMAIL_RE = regex.compile(
-    rf"(?<!{_A}|[._%+\-])(?<!{_A}')(?<!PI:)"
+    rf"(?<!{_A}|[._%+\-@])(?<!{_A}')(?<!PI:)"
     rf"{_A}(?:[{_A}._%+'\-]{{0,62}}[{_A}_%+\-])?"
     rf"@(?:{_A}(?:[{_A}\-]{{0,61}}{_A})?\.)+(?:xn--[a-z0-9\-]{{1,59}}|{_AL}{{2,24}})"
     rf"(?!{_A}|[\-@]|\.{_A})"
@@ -90,8 +90,8 @@ _HS = rf"[{_A}_]"
 _HU = rf"[{_U}0-9_]"
 _HANDLE = rf"(?:{_HS}{{2,39}}+(?:\.{_HS}+)*(?!{_HS})|{_HU}{{2,39}}+(?!{_HU}))"
 _USER_RE = regex.compile(
-    rf"(?<!{_A}|[_@.+\-/])@" + _HANDLE + r"(?:@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24})?(?![(=/\-@]|\.\w)"
-    r"|(?<=/)@" + _HANDLE + r"(?![(=\-@]|\.\w)",
+    rf"(?<!{_A}|[_@.+\-/])@(?!PI:)" + _HANDLE + r"(?:@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24})?(?![(=/\-@]|\.\w)"
+    r"|(?<=/)@(?!PI:)" + _HANDLE + r"(?![(=\-@]|\.\w)",
     regex.V1,
 )
 # "@name" alone on a line, followed by a definition: a decorator / annotation, whatever the name.
