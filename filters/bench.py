@@ -2,9 +2,9 @@
 
 The corpus is made here from small word lists (no downloads), deterministically from a seed: documents in ten
 languages and five scripts, of varied length, with some junk (repetition, symbol noise, too-short documents) and
-PII (e-mails, handles, IPs, keys) mixed in, so every filter has work to do. It is written to a temporary JSONL file
-and timed twice: reading it alone, then reading plus normalisation, the ROOTS filters and PII redaction, in batches
-of one language as the pipeline calls them.
+PII (e-mails, handles, IPs, keys, cards, IBANs) mixed in, so every filter has work to do. It is written to a
+temporary JSONL file and timed twice: reading it alone, then reading plus normalisation, the ROOTS filters and PII
+redaction, in batches of one language as the pipeline calls them.
 """
 
 from __future__ import annotations
@@ -97,7 +97,8 @@ _LEXICON: dict[str, tuple[str, str, str, str]] = {
         " ",
     ),
 }
-_PII = ["maria.lopez@example.com", "@jack_smith", "192.168.10.20", "2001:db8::17", "sk-4fT9qLm2Xv8RkP3nWz7YbC1d"]
+_PII = ["maria.lopez@example.com", "@jack_smith", "192.168.10.20", "2001:db8::17", "sk-4fT9qLm2Xv8RkP3nWz7YbC1d",
+        "пример@почта.рф", "@محمد_علي", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00"]
 
 
 def _document(rng: random.Random, lang: str) -> str:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 
 import regex
 
+from filters.licenses import allowed_set, license_verdict
 from filters.params import CodeParams
 from filters.results import KEEP, FilterResult, Verdict
 
@@ -203,12 +204,30 @@ _CHECKS: tuple[Callable[[_File], FilterResult], ...] = (
 assert tuple(c.__name__.removeprefix("_check_") for c in _CHECKS) == CODE_CHECKS
 
 
-def code_filter_batch(texts: Sequence[str], paths: Sequence[str | None], params: CodeParams) -> list[Verdict]:
-    """Verdict per code file; the first failing check (order of ``CODE_CHECKS``) decides."""
+@functools.cache
+def _allowed(ids: tuple[str, ...]) -> frozenset[str]:
+    return allowed_set(ids)
+
+
+def code_filter_batch(texts: Sequence[str], paths: Sequence[str | None], params: CodeParams,
+                      licenses: Sequence[str | None] | None = None) -> list[Verdict]:
+    """Verdict per code file; the first failing check (order of ``CODE_CHECKS``) decides.
+
+    With ``params.licenses`` set, the file's licence (``licenses``: SPDX id or expression per file, ``None`` when
+    unknown) is checked first: ``license`` / ``license_unknown`` (``filters.licenses``).
+    """
     if len(paths) != len(texts):
         raise ValueError(f"code_filter_batch: {len(texts)} texts but {len(paths)} paths")
+    if licenses is None:
+        licenses = [None] * len(texts)
+    allowed = _allowed(tuple(params.licenses)) if params.licenses is not None else None
     out = []
-    for text, path in zip(texts, paths, strict=True):
+    for text, path, lic in zip(texts, paths, licenses, strict=True):
+        if allowed is not None:
+            reason, canonical = license_verdict(lic, allowed)
+            if reason is not None:
+                out.append(Verdict(False, reason, canonical))
+                continue
         f = _File(text, path, params)
         verdict = KEEP
         for check in _CHECKS:

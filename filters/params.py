@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -58,6 +58,13 @@ class LanguageParams(_Strict):
     words_augmentation_join_char: str = ""
     incorrect_word_substrings: list[str] | None = None
     length_word_max_cutoff: Length | None = None
+    word_lists: Literal["roots", "stopwords-iso"] = Field(
+        default="roots", description="roots: ROOTS' own stop/flagged lists where ROOTS had them (else stopwords-iso); "
+        "stopwords-iso: stopwords-iso and roots' own flagged-word list for every language")
+    stopwords_file: str | None = Field(
+        default=None, description="your own closed-class list (one word a line) instead of the shipped one")
+    flagged_words_file: str | None = Field(
+        default=None, description="your own flagged-word list (one word a line) instead of the shipped one")
 
     @model_validator(mode="after")
     def _min_below_max(self) -> LanguageParams:
@@ -121,6 +128,17 @@ class CodeParams(_Strict):
         "Gemfile.lock",
         "go.sum",
     ]
+    licenses: list[str] | None = Field(
+        default=None, description="SPDX ids of the licences to keep (e.g. [MIT, Apache-2.0]); absent: no filter")
+
+    @field_validator("licenses")
+    @classmethod
+    def _spdx_ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            from filters.licenses import allowed_set
+
+            allowed_set(value, "licenses")
+        return value
 
 
 class TemplateLinesParams(_Strict):
@@ -143,6 +161,25 @@ class FilterConfig(_Strict):
     languages: dict[str, LanguageParams] = {}
     code: CodeParams = CodeParams()
     template_lines: TemplateLinesParams = TemplateLinesParams()
+    profiles: dict[str, list[str]] = Field(
+        default={}, description="your own filter profiles (name: [checks]), next to the shipped web/curated/none")
+    small_document_min_words: Count = Field(
+        default=15, description="`small_document` check: fewer words than this is removed (ROOTS' catalogue: 15)")
+
+    @field_validator("profiles")
+    @classmethod
+    def _known_checks(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from filters.profiles import check_names
+
+        for name, checks in value.items():
+            check_names(checks, f"filters.profiles.{name}")
+        return value
+
+    def profile_checks(self, profile: str) -> frozenset[str] | None:
+        """The checks of ``profile`` (shipped or the manifest's own), or ``None`` if there is no such profile."""
+        from filters.profiles import all_profiles
+
+        return all_profiles(self.profiles).get(profile)
 
     def params_for(self, language: str) -> LanguageParams:
         """The effective parameters of ``language`` (a region/script suffix such as ``zh-hans`` falls back to
@@ -171,18 +208,20 @@ def lookup_keys(language: str) -> list[str]:
 
 
 @functools.cache
-def _load_yaml() -> dict[str, Any]:
+def load_defaults_yaml() -> dict[str, Any]:
+    """The parsed ``filters/data/roots_defaults.yaml`` (parameters per language, filter profiles)."""
     text = resources.files("filters").joinpath("data/roots_defaults.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
+
 
 
 @functools.cache
 def shipped_defaults() -> LanguageParams:
     """ROOTS' ``default`` parameters as shipped in ``filters/data/roots_defaults.yaml``."""
-    return LanguageParams.model_validate(_load_yaml()["default"])
+    return LanguageParams.model_validate(load_defaults_yaml()["default"])
 
 
 @functools.cache
 def shipped_languages() -> dict[str, LanguageParams]:
     """The shipped per-language entries (only the fields each entry sets are marked as set)."""
-    return {lang: LanguageParams.model_validate(v) for lang, v in _load_yaml()["languages"].items()}
+    return {lang: LanguageParams.model_validate(v) for lang, v in load_defaults_yaml()["languages"].items()}

@@ -38,7 +38,7 @@ from filters.diacritics import has_optional_marks, see_through_marks, strip_opti
 from filters.params import NL_CHECKS, LanguageParams
 from filters.results import KEEP, FilterResult, Verdict
 from filters.text import SPECIAL_RE, code_points, special_mask, words
-from filters.wordlists import flagged_words, stopwords
+from filters.wordlists import flagged_words_for, stopwords_for
 
 _HASH_BASE = np.uint64(0x100000001B3)
 
@@ -196,7 +196,7 @@ def _check_stopwords(d: _Doc) -> FilterResult:
     p = d.params
     if p.stopwords_min_cutoff is None:
         return FilterResult("stopwords", None, ">=", None, None, "off")
-    vocab = stopwords(d.language)
+    vocab = stopwords_for(p, d.language)
     if vocab is None:
         return FilterResult("stopwords", None, ">=", p.stopwords_min_cutoff, None, "no list")
     value = word_list_ratio(d.bare_words, see_through_marks(vocab), grams=d.bare_grams)
@@ -207,7 +207,7 @@ def _check_flagged_words(d: _Doc) -> FilterResult:
     p = d.params
     if p.flagged_words_max_cutoff is None:
         return FilterResult("flagged_words", None, "<=", None, None, "off")
-    vocab = flagged_words(d.language)
+    vocab = flagged_words_for(p, d.language)
     if vocab is None:
         return FilterResult("flagged_words", None, "<=", p.flagged_words_max_cutoff, None, "no list")
     value = word_list_ratio(d.bare_words, see_through_marks(vocab), grams=d.bare_grams)
@@ -251,10 +251,12 @@ def filter_batch(
     language: str,
     params: LanguageParams,
     lid_scores: Sequence[float | None] | None = None,
+    checks: frozenset[str] | None = None,
 ) -> list[Verdict]:
     """Verdict per document of a batch of one language; the first failing check (ROOTS order) decides.
 
     ``lid_scores`` are the documents' fastText scores for ``language`` (``None``: no score, check skipped).
+    ``checks`` limits the checks to those names (a source's filter profile); ``None`` runs all of them.
     Code languages (``code-*``) are never filtered here: every document is kept.
     """
     if lid_scores is None:
@@ -263,11 +265,15 @@ def filter_batch(
         raise ValueError(f"filter_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
     if is_code_language(language):
         return [KEEP] * len(texts)
-    return [_first_failure(_Doc(t, language, params, s)) for t, s in zip(texts, lid_scores, strict=True)]
+    selected = _CHECKS if checks is None else tuple(c for c, n in zip(_CHECKS, NL_CHECKS, strict=True) if n in checks)
+    if not selected:
+        return [KEEP] * len(texts)
+    docs = (_Doc(t, language, params, s) for t, s in zip(texts, lid_scores, strict=True))
+    return [_first_failure(d, selected) for d in docs]
 
 
-def _first_failure(doc: _Doc) -> Verdict:
-    for check in _CHECKS:
+def _first_failure(doc: _Doc, selected: tuple[Callable[[_Doc], FilterResult], ...] = _CHECKS) -> Verdict:
+    for check in selected:
         result = check(doc)
         if result.passed is False:
             return Verdict(False, result.name, result.value)
@@ -301,9 +307,9 @@ def describe_checks(language: str, params: LanguageParams) -> dict[str, str]:
         "perplexity": p.perplexity_max_cutoff is not None,
     }
     out = {name: "on" if on else "off" for name, on in status.items()}
-    if status["stopwords"] and stopwords(language) is None:
+    if status["stopwords"] and not p.stopwords_file and stopwords_for(p, language) is None:
         out["stopwords"] = "off (no list)"
-    if status["flagged_words"] and flagged_words(language) is None:
+    if status["flagged_words"] and not p.flagged_words_file and flagged_words_for(p, language) is None:
         out["flagged_words"] = "off (no list)"
     if status["perplexity"] and not p.perplexity_model:
         out["perplexity"] = "off (no model)"

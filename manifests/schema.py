@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from filters.dedup import DedupParams
 from filters.params import FilterConfig, LanguageParams
+from filters.profiles import shipped_profiles
 from manifests.loading import field_errors, read_yaml
 from pipeline.errors import UserError
-from pipeline.fs import exists, list_files
+from pipeline.fs import exists, is_folder, is_remote, list_files
 
 #: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
 LOCAL_BUILDERS = ("json", "parquet", "arrow", "text", "csv")
@@ -45,6 +46,12 @@ class Source(_Strict):
     # code dumps stored as parquet: which columns hold the file path and content
     path_column: str = "path"
     content_column: str = "content"
+    # code dumps stored as parquet: the column with each file's licence (SPDX id or expression), if there is one
+    license_column: str = "license"
+    filters: str = Field(
+        default="web", min_length=1,
+        description="filter profile: web (ROOTS' OSCAR filters), curated (ROOTS' catalogue cleaning), none, or "
+        "one of filters.profiles")
 
     @model_validator(mode="after")
     def _fields_fit_type(self) -> Source:
@@ -112,8 +119,9 @@ class Manifest(_Strict):
             self.lid = self.lid.model_copy(update={"model": self.resolve(self.lid.model)})
 
         def resolved(params: LanguageParams) -> LanguageParams:
-            model = params.perplexity_model
-            return params.model_copy(update={"perplexity_model": self.resolve(model)}) if model else params
+            files = ("perplexity_model", "stopwords_file", "flagged_words_file")
+            update = {k: self.resolve(getattr(params, k)) for k in files if getattr(params, k)}
+            return params.model_copy(update=update) if update else params
 
         self.filters = self.filters.model_copy(update={
             "defaults": resolved(self.filters.defaults),
@@ -129,6 +137,19 @@ class Manifest(_Strict):
                 raise ValueError(f"source name {s.name!r} is used twice; names become the `source` column")
             seen.add(s.name)
         return sources
+
+    def source_profiles(self) -> dict[str, frozenset[str]]:
+        """The checks each source runs under (its ``filters`` profile); an unknown profile is a ``UserError`` that
+        names the source's field."""
+        out = {}
+        for i, s in enumerate(self.sources):
+            checks = self.filters.profile_checks(s.filters)
+            if checks is None:
+                known = ", ".join(sorted({*shipped_profiles(), *self.filters.profiles}))
+                raise UserError(f"sources[{i}].filters: unknown filter profile {s.filters!r} (source {s.name}); "
+                                f"known: {known}; define your own under filters.profiles")
+            out[s.name] = checks
+        return out
 
     def resolve(self, path: str) -> str:
         """A manifest-relative path made absolute (URLs and absolute paths pass through)."""
@@ -148,9 +169,14 @@ def parse_manifest(data: object, origin: str, base_dir: str) -> Manifest:
     if not isinstance(data, dict):
         raise UserError(f"{origin}: a manifest must be a YAML mapping with at least `name` and `sources`")
     try:
-        return Manifest.model_validate({**data, "base_dir": base_dir})
+        manifest = Manifest.model_validate({**data, "base_dir": base_dir})
     except ValidationError as e:
         raise UserError("\n".join(f"{origin}: {p}" for p in field_errors(e, "manifests/sample.yaml"))) from None
+    try:
+        manifest.source_profiles()
+    except UserError as e:
+        raise UserError(f"{origin}: {e}") from None
+    return manifest
 
 
 def load_manifest(path: str | os.PathLike) -> Manifest:
@@ -173,11 +199,19 @@ def check_inputs(manifest: Manifest) -> list[str]:
             problems.append(f"{where}.perplexity_model: {model!r} is not a file (a KenLM .arpa or .binary model)")
         elif model and importlib.util.find_spec("kenlm") is None:
             problems.append(f"{where}.perplexity_model: needs the kenlm package (pip install kenlm)")
+        for field in ("stopwords_file", "flagged_words_file"):
+            path = getattr(params, field)
+            if path and not os.path.isfile(path):
+                problems.append(f"{where}.{field}: {path!r} is not a file (a UTF-8 word list, one word a line)")
     for i, s in enumerate(manifest.sources):
         where = f"sources[{i}] ({s.name})"
         if s.type == "code":
             if not exists(manifest.resolve(s.path)):
                 problems.append(f"{where}: path {s.path!r} does not exist (expected a folder, archive or parquet)")
+            elif (manifest.filters.code.licenses is not None and is_remote(manifest.resolve(s.path))
+                  and is_folder(manifest.resolve(s.path))):
+                problems.append(f"{where}: filters.code.licenses reads LICENSE files of local folders, archives "
+                                f"and parquet dumps; {s.path!r} is a remote folder: pack it as an archive or parquet")
         elif s.is_local:
             if s.data_files is None:
                 problems.append(f"{where}: builder {s.path!r} reads local files: set data_files")

@@ -456,8 +456,11 @@ def _summary(report: dict[str, Any]) -> str:
     check = ('<p class="ok">✓ input = kept + removed + failed: the counts add up.</p>' if ok else
              '<p class="bad">✗ The counts do not add up: input ≠ kept + removed + failed. Some documents were lost; '
              'this run is not trustworthy.</p>')
-    sources = table("sources", "Documents read per source", "source", [Col("docs", "documents")],
-                    {k: {"docs": v} for k, v in report.get("sources", {}).items()})
+    profiles = report.get("profiles") or {}
+    sources = table("sources", "Documents read per source, and the filter profile each ran under", "source",
+                    [Col("docs", "documents"), Col("profile", "filter profile", str, numeric=False)],
+                    {k: {"docs": v, "profile": (profiles.get(k) or {}).get("profile")}
+                     for k, v in report.get("sources", {}).items()})
     return f'<section id="summary"><h2>Summary</h2><dl class="totals">{dl}</dl>{check}{sources}</section>'
 
 

@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from filters.code_language import ambiguous_extension, language_from_content
 from manifests.schema import Manifest, Source
+from pipeline.code_licenses import with_licenses
 from pipeline.extensions import extension, programming_language
 from pipeline.fs import file_size, is_folder, is_remote, list_files, open_input
 from pipeline.stage import Record, doc_id, failed, removed
@@ -558,8 +559,12 @@ def _parquet_code_row(manifest: Manifest, source: Source, locator: str, fpath: A
 
 # ---------------------------------------------------------------------------------------------------- dispatch
 def read_unit(manifest: Manifest, unit: dict[str, Any]) -> Iterator[Routed]:
-    """All documents of one unit."""
+    """All documents of one unit (code records carry their licence when ``filters.code.licenses`` is set)."""
     source = next(s for s in manifest.sources if s.name == unit["source"])
+    yield from with_licenses(manifest, source, unit, _read_unit(manifest, source, unit))
+
+
+def _read_unit(manifest: Manifest, source: Source, unit: dict[str, Any]) -> Iterator[Routed]:
     kind = unit["kind"]
     if kind == "hf_file":
         yield from read_hf_file(manifest, source, unit["path"])

@@ -160,7 +160,7 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         "shards": len(kept),
     }
     report.update(coverage(kept, lambda path, columns: _columns_if_present(join(out, "shards", path), columns)))
-    for stage in ("pii", "dedup"):  # figures the stages tallied themselves
+    for stage in ("pii", "dedup", "profiles"):  # figures the stages tallied themselves (profiles: per source)
         path = join(out, "stats", f"{stage}.json")
         if _exists(path):
             report[stage] = _read_json(path)

@@ -155,13 +155,26 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[dict[str, A
     normalized = ingest.kept | "Normalize" >> Normalize(manifest.normalize.enabled)
     lid = normalized.kept | "LanguageId" >> LanguageId(manifest.lid)
     allowed = lid | "LanguageFilter" >> LanguageFilter(manifest.languages)
-    quality = allowed.kept | "QualityFilter" >> QualityFilter(manifest.filters)
-    templates = quality.kept | "TemplateLines" >> TemplateLines(manifest.filters.template_lines)
-    redacted, pii_counts = templates.kept | "PiiRedact" >> PiiRedact(manifest.pii.enabled)
-    dedup = redacted.kept | "Dedup" >> Dedup(manifest.dedup)
+    profiles = manifest.source_profiles()
+    quality = allowed.kept | "QualityFilter" >> QualityFilter(manifest.filters, profiles=profiles)
+    templates = quality.kept | "TemplateLines" >> TemplateLines(manifest.filters.template_lines, profiles)
+    redacted, pii_counts = templates.kept | "PiiRedact" >> PiiRedact(manifest.pii.enabled, profiles)
+    undeduped = sorted(name for name, checks in profiles.items() if "dedup" not in checks)
+    to_dedup = redacted.kept
+    if undeduped:  # sources whose profile has no `dedup` go around the stage
+        parts = redacted.kept | "DedupOrNot" >> beam.Partition(lambda r, _n: int(r["source"] in undeduped), 2)
+        to_dedup = parts[0]
+    dedup = to_dedup | "Dedup" >> Dedup(manifest.dedup)
 
     stages = [ingest, normalized, allowed, quality, templates, redacted, dedup]
     kept = dedup.kept
+    if undeduped:
+        kept = (dedup.kept, parts[1]) | "WithUndeduped" >> beam.Flatten()
+    profile_names = {s.name: s.filters for s in manifest.sources}
+    profile_stats = {name: {"profile": profile_names[name], "checks": sorted(checks)}
+                     for name, checks in sorted(profiles.items())}
+    (p | "ProfileStats" >> beam.Create([profile_stats])) | "WriteProfileStats" >> WriteJson(
+        join(out, "stats", "profiles.json"))
     pii_counts | "WritePiiStats" >> WriteJson(join(out, "stats", "pii.json"))
     dedup.stats | "WriteDedupStats" >> WriteJson(join(out, "stats", "dedup.json"))
     removed = tuple(s.removed for s in stages) | "AllRemoved" >> beam.Flatten()

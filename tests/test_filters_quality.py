@@ -114,8 +114,8 @@ CONTENT_WORDS = {
     "больница аэропорт музей кухня одеяло",
 }
 
-# A flagged word per script (from filters/data/flagged_words.json).
-FLAGGED = {"en": "porn", "zh": "色情", "ar": "سكس", "hi": "अश्लील", "ru": "порно"}
+# A flagged word per script, on both ROOTS' lists and ours (filters/data/flagged_words.json).
+FLAGGED = {"en": "porn", "zh": "色情", "ar": "سكس", "hi": "चुदाई", "ru": "порно"}
 
 ALL_OFF = {
     "number_words_min_cutoff": None,

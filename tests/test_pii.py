@@ -68,6 +68,32 @@ def test_span_precision_and_recall() -> None:
     assert precision >= 0.95 and recall >= 0.95
 
 
+SCRIPTS = ("Latin", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Bengali", "Thai", "Han", "Hangul",
+           "Katakana")
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_script_has_labelled_addresses_and_handles_found(script: str) -> None:
+    """Every script we claim to support has labelled e-mail addresses or handles written in it, and all are found."""
+    import regex
+
+    in_script = regex.compile(rf"\p{{{script}}}")
+    cases = [c for c in load_cases()
+             if any(lab[0] in ("EMAIL", "USER") and in_script.search(lab[1]) for lab in c["pii"])]
+    assert cases, script
+    for case in cases:
+        assert expected_spans(case) <= {(s.category, s.start, s.end) for s in find_pii(case["text"])}, case["note"]
+
+
+def test_cards_and_ibans_need_their_checksums() -> None:
+    from filters.pii import is_card_number
+
+    assert is_card_number("4111111111111111") and not is_card_number("4111111111111112")
+    assert not is_card_number("9111111111111111")  # Luhn-valid shape without a card scheme's prefix
+    text = "IBAN DE89 3704 0044 0532 0130 00 / DE88 3704 0044 0532 0130 00"
+    assert [text[s.start : s.end] for s in find_pii(text)] == ["DE89 3704 0044 0532 0130 00"]
+
+
 def test_redact_batch_placeholders_and_counts() -> None:
     texts = [
         "Mail john@example.com or @john_doe from 10.0.0.5 with key a1B2c3D4e5F6g7H8i9J0k1L2.",
@@ -77,10 +103,10 @@ def test_redact_batch_placeholders_and_counts() -> None:
     out = redact_batch(texts)
     assert out[0] == (
         "Mail PI:EMAIL or PI:USER from PI:IP_ADDRESS with key PI:KEY.",
-        {"EMAIL": 1, "USER": 1, "IP_ADDRESS": 1, "KEY": 1},
+        {"EMAIL": 1, "USER": 1, "IP_ADDRESS": 1, "KEY": 1, "CREDIT_CARD": 0, "IBAN": 0},
     )
-    assert out[1] == (texts[1], {"EMAIL": 0, "USER": 0, "IP_ADDRESS": 0, "KEY": 0})
-    assert out[2] == ("二个邮箱：PI:EMAIL，PI:EMAIL", {"EMAIL": 2, "USER": 0, "IP_ADDRESS": 0, "KEY": 0})
+    assert out[1] == (texts[1], dict.fromkeys(PII_CATEGORIES, 0))
+    assert out[2] == ("二个邮箱：PI:EMAIL，PI:EMAIL", {**dict.fromkeys(PII_CATEGORIES, 0), "EMAIL": 2})
 
 
 def test_phone_numbers_and_ids_are_not_redacted() -> None:

@@ -71,7 +71,7 @@ def test_pii_redact_counts_categories_and_leaves_code_alone():
     texts = {k["locator"]: k["text"] for k in kept}
     assert "PI:EMAIL" in texts["f#1"] and "PI:USER" in texts["f#1"] and "PI:IP_ADDRESS" in texts["f#1"]
     assert "jane.doe@example.org" in texts["f#2"]
-    assert counts == [{"enabled": True, "EMAIL": 1, "USER": 1, "IP_ADDRESS": 1, "KEY": 0}]
+    assert counts == [{"enabled": True, "EMAIL": 1, "USER": 1, "IP_ADDRESS": 1, "KEY": 0, "CREDIT_CARD": 0, "IBAN": 0}]
 
 
 def test_explain_command(tmp_path):
