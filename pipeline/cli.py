@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pipeline.errors import UserError
+from core.errors import UserError
 
 DESCRIPTION = """\
 roots builds a ROOTS-style training corpus: it reads the sources named in a YAML manifest (Hugging Face datasets,

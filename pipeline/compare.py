@@ -12,7 +12,7 @@ import json
 import os
 from typing import Any
 
-from pipeline.errors import UserError
+from core.errors import UserError
 from pipeline.report import load_report
 
 #: the run-level counters compared, in the order shown

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline.errors import UserError
+from core.errors import UserError
 
 
 def explain_document(manifest_path: str, text: str, language: str | None = None,
@@ -18,7 +18,7 @@ def explain_document(manifest_path: str, text: str, language: str | None = None,
     """The verdict of every filter for one document, as the pipeline with this manifest would apply them."""
     from filters import code_explain, explain, modify_batch, normalize_text
     from manifests.schema import load_manifest
-    from pipeline.extensions import programming_language
+    from core.languages import programming_language
     from pipeline.langid import identify_batch, load_model
 
     manifest = load_manifest(manifest_path)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from string import Template
 from typing import Any
 
-from pipeline.errors import UserError
+from core.errors import UserError
 from pipeline.report import _human, funnel
 
 # --------------------------------------------------------------------------------------------------- look

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.errors import UserError
+from core.errors import UserError
 
 REPORT_VERSION = 1
 

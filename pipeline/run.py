@@ -40,7 +40,7 @@ from apache_beam.options.pipeline_options import (
 
 from manifests.schema import Manifest, check_inputs, load_manifest
 from pipeline.dedup import Dedup
-from pipeline.errors import UserError
+from core.errors import UserError
 from pipeline.ingest import Ingest
 from pipeline.langid import LanguageFilter, LanguageId
 from pipeline.quality import Normalize, PiiRedact, QualityFilter, TemplateLines

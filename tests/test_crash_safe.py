@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import UserError
+from core.errors import UserError
 from pipeline.run import prepare_out, run
 from pipeline.write import commit_files, tmp_name
 from tests.conftest import SAMPLE, output_bytes, roots_cli

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from manifests.schema import check_inputs, load_manifest
-from pipeline.errors import UserError
+from core.errors import UserError
 from tests.conftest import SAMPLE, roots_cli, write_manifest
 
 GOOD = """

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.compare import compare_reports
-from pipeline.errors import UserError
+from core.errors import UserError
 from pipeline.html_report import LinearScale, LogScale, load_tokenizer_report, pct, render_html, tick_labels
 from pipeline.report import build_report, funnel, load_report
 from tests.conftest import read_arrow, read_shards, roots_cli, write_jsonl, write_manifest

@@ -22,7 +22,7 @@ from tokenizers import Tokenizer
 
 from tokenizer.cli import register
 from tokenizer.config import BLOOM_VOCAB_SIZE, TokenizerConfig, load_manifest
-from tokenizer.errors import UserError
+from core.errors import UserError
 from tokenizer.evaluate import count_words
 from tokenizer.sampling import (
     Deduper,

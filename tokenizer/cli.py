@@ -1,7 +1,7 @@
 """The ``roots tokenizer`` subcommand.
 
 ``roots tokenizer MANIFEST --out DIR [--update-lock] [--no-gpt2-baseline]``. The handler returns an exit code and
-lets ``tokenizer.errors.UserError`` propagate: the ``roots`` CLI prints it as one line and exits 2.
+lets ``core.errors.UserError`` propagate: the ``roots`` CLI prints it as one line and exits 2.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def handle(args: argparse.Namespace, extra: list[str] | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m tokenizer.cli`` (the same subcommand, standalone)."""
-    from tokenizer.errors import UserError
+    from core.errors import UserError
 
     parser = argparse.ArgumentParser(prog="roots")
     register(parser.add_subparsers(dest="command", required=True))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from manifests.loading import field_errors, read_yaml
-from tokenizer.errors import UserError
+from core.errors import UserError
 
 #: BLOOM's effective vocabulary (bigscience tr11 README: "Vocabulary size is 250,680 tokens").
 BLOOM_VOCAB_SIZE = 250_680

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from tokenizer.config import TokenizerManifest
-from tokenizer.errors import UserError
+from core.errors import UserError
 
 #: Columns every shard must have for training.
 REQUIRED_COLUMNS = ("id", "text", "language")
