@@ -1,4 +1,5 @@
-"""File name → programming language, for the 13 ROOTS programming languages.
+"""The language table: file name → programming language for the 13 ROOTS programming languages, and the
+``code-<pl>`` naming of code documents' languages.
 
 The map is The Stack's (BigCode, GitHub-linguist derived) restricted to ROOTS' languages. Matching is
 case-sensitive on purpose: ``.c``/``.h`` are C while ``.C``/``.H`` are C++, as in both The Stack and ROOTS' own
@@ -30,6 +31,24 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 }
 
 PROGRAMMING_LANGUAGES: tuple[str, ...] = tuple(sorted(EXTENSIONS))
+
+#: a code document's ``language`` is this prefix + its programming language (``code-python``)
+CODE_PREFIX = "code-"
+
+
+def is_code(language: str | None) -> bool:
+    """True for a code document's language (``code-<pl>``); natural languages and ``None`` are not code."""
+    return bool(language) and language.startswith(CODE_PREFIX)
+
+
+def code_language(pl: str) -> str:
+    """The ``language`` of a code document in programming language ``pl`` (``python`` → ``code-python``)."""
+    return CODE_PREFIX + pl
+
+
+def programming_language_of(language: str) -> str:
+    """The programming language of a code document's language (``code-python`` → ``python``)."""
+    return language.removeprefix(CODE_PREFIX)
 
 _BY_EXTENSION: dict[str, str] = {ext: lang for lang, exts in EXTENSIONS.items() for ext in exts}
 _LONGEST = max(ext.count(".") for ext in _BY_EXTENSION)

@@ -13,11 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.errors import UserError
+from core.fs import exists, list_files
 from filters.dedup import DedupParams
 from filters.params import FilterConfig, LanguageParams
 from manifests.loading import field_errors, read_yaml
-from core.errors import UserError
-from core.fs import exists, list_files
 
 #: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
 LOCAL_BUILDERS = ("json", "parquet", "arrow", "text", "csv")

@@ -20,9 +20,9 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from manifests.schema import Manifest, Source
-from core.languages import extension, programming_language
 from core.fs import file_size, is_folder, is_remote, list_files, open_input
+from core.languages import extension, programming_language
+from manifests.schema import Manifest, Source
 from pipeline.stage import Record, doc_id, failed, removed
 
 Routed = tuple[str, Record]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.compare import compare_reports, load_report_at, signed
 from core.errors import UserError
+from pipeline.compare import compare_reports, load_report_at, signed
 from pipeline.html_report import render_html
 from tests.conftest import roots_cli
 from tests.test_report_html import Page, shared_run

@@ -26,8 +26,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manifests.schema import check_inputs, load_manifest
 from core.errors import UserError
+from manifests.schema import check_inputs, load_manifest
 from pipeline.readers import JSON_ESCAPE_FACTOR, plan_units, read_unit
 from tests.conftest import read_arrow, roots_cli, write_manifest
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from manifests.schema import check_inputs, load_manifest
 from core.errors import UserError
+from manifests.schema import check_inputs, load_manifest
 from tests.conftest import SAMPLE, roots_cli, write_manifest
 
 GOOD = """

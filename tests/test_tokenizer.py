@@ -20,9 +20,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tokenizers import Tokenizer
 
+from core.errors import UserError
 from tokenizer.cli import register
 from tokenizer.config import BLOOM_VOCAB_SIZE, TokenizerConfig, load_manifest
-from core.errors import UserError
 from tokenizer.evaluate import count_words
 from tokenizer.sampling import (
     Deduper,

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from manifests.loading import field_errors, read_yaml
 from core.errors import UserError
+from manifests.loading import field_errors, read_yaml
 
 #: BLOOM's effective vocabulary (bigscience tr11 README: "Vocabulary size is 250,680 tokens").
 BLOOM_VOCAB_SIZE = 250_680

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow.compute as pc
 
-from tokenizer.config import TokenizerConfig, is_code
 from core.errors import UserError
+from tokenizer.config import TokenizerConfig, is_code
 from tokenizer.shards import Shard, iter_batches
 
 _SPACE = 1 << 64  # hashes are 64-bit: a fraction f of documents is "hash < f * 2**64"
