@@ -6,7 +6,7 @@ wires them into stages and the functions can be tested and benchmarked alone.
 
 from filters.code import CODE_CHECKS, code_explain, code_filter_batch
 from filters.lines import drop_lines, line_hashes
-from filters.normalize import normalize_batch, normalize_text
+from filters.normalize import is_empty_text, normalize_batch, normalize_text
 from filters.params import (
     NL_CHECKS,
     CodeParams,
@@ -42,6 +42,7 @@ __all__ = [
     "is_code_language",
     "line_hashes",
     "modify_batch",
+    "is_empty_text",
     "normalize_batch",
     "normalize_text",
     "redact",

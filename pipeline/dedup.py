@@ -36,13 +36,15 @@ import numpy as np
 from apache_beam import pvalue
 
 from filters.dedup import DedupParams, band_keys, exact_keys, jaccard_estimate, signatures_batch
-from pipeline.stage import FAILED, REMOVED, Record, failed, removed
+from pipeline.stage import FAILED, REMOVED, Record, StageOutput, failed, removed, stamped
 
 log = logging.getLogger(__name__)
 
 EXACT_REASON = "exact_duplicate"
 NEAR_REASON = "near_duplicate"
 STAGE = "dedup"
+#: the stage's name in the job graph and in the ``stage`` field of what it removes
+NAME = "Dedup"
 
 _FP = "fp"
 _SIZE = "size"
@@ -52,18 +54,6 @@ _UNCONVERGED = "unconverged"
 Verdict = tuple[str, Any, str]
 # fingerprint carried by id: (language key, exact key or None, signature bytes or None)
 Fingerprint = tuple[str, str | None, bytes | None]
-
-
-class DedupOutput(NamedTuple):
-    """Outputs of :class:`Dedup`: ``kept``, ``removed``, ``failed`` like ``StageOutput``, plus one ``stats`` dict.
-
-    ``stats`` is a PCollection with exactly one dict (see :class:`_StatsFn` for its keys).
-    """
-
-    kept: beam.PCollection
-    removed: beam.PCollection
-    failed: beam.PCollection
-    stats: beam.PCollection
 
 
 class ComponentsOutput(NamedTuple):
@@ -111,7 +101,8 @@ class _Fingerprint(beam.DoFn):
         good = []
         for r in batch:
             if not isinstance(r.get("id"), str) or not isinstance(r.get("text"), str):
-                yield pvalue.TaggedOutput(FAILED, failed(r, "dedup: record needs a string `id` and `text`"))
+                error = f"{NAME}: record needs a string `id` and `text`"
+                yield pvalue.TaggedOutput(FAILED, stamped(failed(r, error), NAME))
             else:
                 good.append(r)
         try:
@@ -123,7 +114,7 @@ class _Fingerprint(beam.DoFn):
                     results.extend(self._fingerprints([r]))
                     ok.append(r)
                 except Exception as e:  # any error of one document becomes its dead letter
-                    yield pvalue.TaggedOutput(FAILED, failed(r, f"dedup: {type(e).__name__}: {e}"))
+                    yield pvalue.TaggedOutput(FAILED, stamped(failed(r, f"{NAME}: {type(e).__name__}: {e}"), NAME))
             good = ok
         for r, (key, sig) in zip(good, results, strict=True):
             self.docs.inc()
@@ -452,7 +443,8 @@ def _count(metric: str) -> beam.PTransform:
 
 
 class Dedup(beam.PTransform):
-    """Exact then near dedup of records (see the module docstring); returns :class:`DedupOutput`.
+    """Exact then near dedup of records (see the module docstring); returns a ``StageOutput`` whose ``stats`` is one
+    dict (see :class:`_StatsFn` for its keys).
 
     ``params.exact`` / ``params.near`` switch the two parts; near dedup only sees documents that exact dedup kept.
     ``batch_size`` caps the records fingerprinted together (signatures are computed per batch with numpy).
@@ -463,7 +455,7 @@ class Dedup(beam.PTransform):
         self.params = params or DedupParams()
         self.batch_size = batch_size
 
-    def expand(self, records: beam.PCollection) -> DedupOutput:
+    def expand(self, records: beam.PCollection) -> StageOutput:
         p = self.params
         bands, rows = p.bands_rows
         lsh = {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
@@ -543,7 +535,8 @@ class Dedup(beam.PTransform):
             | "StatParts" >> beam.Flatten(pipeline=records.pipeline)
             | "Stats" >> beam.CombineGlobally(_StatsFn(lsh))
         )
-        return DedupOutput(kept=joined.kept, removed=joined[REMOVED], failed=fps[FAILED], stats=stats)
+        removed_docs = joined[REMOVED] | "StampStage" >> beam.Map(stamped, NAME)
+        return StageOutput(kept=joined.kept, removed=removed_docs, failed=fps[FAILED], stats=stats)
 
 
 class ExactDedup(Dedup):

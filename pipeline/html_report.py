@@ -25,7 +25,7 @@ from string import Template
 from typing import Any
 
 from core.errors import UserError
-from pipeline.report import _human, funnel
+from pipeline.report import _human, funnel_from_reasons
 
 # --------------------------------------------------------------------------------------------------- look
 INK = "#1b1b1b"        # text: 16.8:1 on white
@@ -490,7 +490,8 @@ def _distribution(ids: _Ids, report: dict[str, Any], key: str, heading: str, anc
 
 
 def _funnel(ids: _Ids, report: dict[str, Any]) -> str:
-    steps = report.get("funnel") or funnel(report["input_docs"], report["failed_docs"], report["removed_docs"])
+    steps = report.get("funnel") or funnel_from_reasons(report["input_docs"], report["failed_docs"],
+                                                        report["removed_docs"])
     rows = {s["stage"]: {**s, "reasons_text": ", ".join(f"{r} {n:,}" for r, n in s.get("reasons", {}).items())}
             for s in steps}
     rows["kept"] = {"remaining": report["kept_docs"], "removed": 0, "failed": 0}

@@ -19,7 +19,9 @@ from manifests.schema import Manifest
 from pipeline.readers import FAILED as R_FAILED
 from pipeline.readers import REMOVED as R_REMOVED
 from pipeline.readers import printable, read_unit
-from pipeline.stage import FAILED, REMOVED, StageOutput, doc_id, failed, stage_output
+from pipeline.stage import FAILED, REMOVED, StageOutput, doc_id, failed, stage_output, stamped
+
+NAME = "Ingest"
 
 
 def unit_key(unit: dict[str, Any]) -> str:
@@ -36,7 +38,7 @@ def unit_failure(manifest: Manifest, unit: dict[str, Any], done: int, error: Bas
     locator = f"{where}#unit"
     rec = {"id": doc_id(unit["source"], locator), "text": "", "source": unit["source"], "locator": locator,
            "language": None, "lid_score": None, "meta": "{}", "path": None}
-    return failed(rec, f"{where}: reading stopped after {done} documents ({type(error).__name__}: "
+    return failed(rec, f"{NAME}: {where}: reading stopped after {done} documents ({type(error).__name__}: "
                        f"{printable(str(error))}); this is a bug in roots, please report it")
 
 
@@ -52,21 +54,23 @@ class _ReadUnit(beam.DoFn):
                 done += 1
                 beam.metrics.Metrics.counter("ingest", route).inc()
                 if route == R_REMOVED:
-                    yield beam.pvalue.TaggedOutput(REMOVED, rec)
+                    yield beam.pvalue.TaggedOutput(REMOVED, stamped(rec, NAME))
                 elif route == R_FAILED:
-                    yield beam.pvalue.TaggedOutput(FAILED, rec)
+                    yield beam.pvalue.TaggedOutput(FAILED, stamped(rec, NAME))
                 else:
                     yield rec
         except Exception as e:  # noqa: BLE001 - last line of defence, see unit_failure
             beam.metrics.Metrics.counter("ingest", "unit_error").inc()
-            yield beam.pvalue.TaggedOutput(FAILED, unit_failure(self.manifest, unit, done, e))
+            yield beam.pvalue.TaggedOutput(FAILED, stamped(unit_failure(self.manifest, unit, done, e), NAME))
         if self.progress_dir:
             # a mark per finished unit lets the driver draw a progress bar for local runs
             open(os.path.join(self.progress_dir, unit_key(unit)), "w").close()
 
 
 class Ingest(beam.PTransform):
-    """Reads every unit of every source; empty, too large, binary and non-code inputs are ``removed``, unreadable
+    """The first stage: it reads rather than transforms documents, so it is not a ``BatchStage``, but it returns the
+    same ``StageOutput`` (its ``stats``: documents read per source, for the report's input count).
+    Reads every unit of every source; empty, too large, binary and non-code inputs are ``removed``, unreadable
     ones ``failed`` with the file and line or record in the error."""
 
     def __init__(self, manifest: Manifest, units: list[dict[str, Any]], progress_dir: str | None = None):
@@ -81,4 +85,16 @@ class Ingest(beam.PTransform):
             | "Read" >> beam.ParDo(_ReadUnit(self.manifest, self.progress_dir)).with_outputs(
                 REMOVED, FAILED, main="kept")
         )
-        return stage_output(outputs)
+        return stage_output(outputs, self._input_counts(outputs))
+
+    def _input_counts(self, outputs) -> beam.PCollection:
+        """Documents read per source (every one of them: kept, removed and failed), the report's input count."""
+        sources = [s.name for s in self.manifest.sources]
+        return (
+            (outputs.kept, outputs[REMOVED], outputs[FAILED])
+            | "AllInputs" >> beam.Flatten()
+            | "SourceOf" >> beam.Map(lambda r: r["source"])
+            | "CountPerSource" >> beam.combiners.Count.PerElement()
+            | "PerSourceList" >> beam.combiners.ToList()
+            | "InputStats" >> beam.Map(lambda kv: {"input_docs_per_source": {**dict.fromkeys(sources, 0), **dict(kv)}})
+        )

@@ -19,32 +19,36 @@ from typing import Any
 import pyarrow as pa
 
 from core.errors import UserError
+from pipeline.stages import FUNNEL_OF, FUNNEL_STEPS, STAGES, stage_of_reason
 
 REPORT_VERSION = 1
 
-#: the stages in pipeline order, and which removal reasons each one gives (reasons not listed are quality filters)
-STAGES = ("ingest", "language", "quality", "dedup")
-REASON_STAGE = {
-    "empty": "ingest", "too_large": "ingest", "not_code": "ingest", "binary": "ingest", "symlink": "ingest",
-    "not_regular_file": "ingest", "language": "language", "exact_duplicate": "dedup", "near_duplicate": "dedup",
-}
-
-
-def stage_of(reason: str) -> str:
-    return REASON_STAGE.get(reason, "quality")
-
-
-def funnel(input_docs: int, failed_docs: int, removed_docs: dict[str, int]) -> list[dict[str, Any]]:
-    """Documents remaining after each stage, from input to kept (failures happen while reading, in ingest)."""
+def funnel(input_docs: int, removed: dict[tuple[str, str], int], failed: dict[str, int]) -> list[dict[str, Any]]:
+    """Documents remaining after each funnel step, from input to kept. ``removed`` counts documents per
+    (stage, reason) and ``failed`` per stage, as the removed and dead-letter records name their stage; each stage
+    counts under its funnel step (``pipeline.stages.STAGES``)."""
     remaining = input_docs
     steps = [{"stage": "input", "removed": 0, "failed": 0, "remaining": remaining}]
-    for stage in STAGES:
-        gone = sum(n for reason, n in removed_docs.items() if stage_of(reason) == stage)
-        failed = failed_docs if stage == "ingest" else 0
-        remaining -= gone + failed
-        steps.append({"stage": stage, "removed": gone, "failed": failed, "remaining": remaining,
-                      "reasons": {r: n for r, n in sorted(removed_docs.items()) if stage_of(r) == stage}})
+    for step in FUNNEL_STEPS:
+        reasons: Counter = Counter()
+        for (stage, reason), n in removed.items():
+            if FUNNEL_OF.get(stage) == step:
+                reasons[reason] += n
+        gone = sum(reasons.values())
+        lost = sum(n for stage, n in failed.items() if FUNNEL_OF.get(stage) == step)
+        remaining -= gone + lost
+        steps.append({"stage": step, "removed": gone, "failed": lost, "remaining": remaining,
+                      "reasons": dict(sorted(reasons.items()))})
     return steps
+
+
+def funnel_from_reasons(input_docs: int, failed_docs: int, removed_docs: dict[str, int]) -> list[dict[str, Any]]:
+    """The funnel of a report written before removed records named their stage: each reason is given to the stage
+    that declares it, and failures (then only made while reading) to Ingest."""
+    removed: Counter = Counter()
+    for reason, n in removed_docs.items():
+        removed[(stage_of_reason(reason), reason)] += n
+    return funnel(input_docs, removed, {STAGES[0].name: failed_docs})
 
 
 # ------------------------------------------------------------------------------------------------ local or remote
@@ -97,13 +101,30 @@ def _index(out: str, sub: str) -> list[dict[str, Any]]:
     return _read_json(path)["shards"] if _exists(path) else []
 
 
-def _removed_columns(out: str, shards: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(reason, language) of every removed document, reading only those two columns."""
-    pairs: list[tuple[str, str]] = []
+def _removed_columns(out: str, shards: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(reason, language, stage) of every removed document, reading only those columns."""
+    rows: list[tuple[str, str, str]] = []
     for s in shards:
-        table = _read_arrow_columns(join(out, "removed", s["path"]), ["reason", "language"])
-        pairs.extend(zip(table.column("reason").to_pylist(), table.column("language").to_pylist(), strict=True))
-    return pairs
+        table = _read_arrow_columns(join(out, "removed", s["path"]), ["reason", "language", "stage"])
+        rows.extend(zip(*(table.column(c).to_pylist() for c in ("reason", "language", "stage")), strict=True))
+    return rows
+
+
+def _failed_stages(out: str, shards: list[dict[str, Any]]) -> Counter:
+    """Dead-letter documents per stage (the ``stage`` field of each JSON line)."""
+    stages: Counter = Counter()
+    for s in shards:
+        path = join(out, "dead_letter", s["path"])
+        if is_remote(path):
+            from apache_beam.io.filesystems import FileSystems
+
+            with FileSystems.open(path) as f:
+                data = f.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+        stages.update(json.loads(line)["stage"] for line in data.splitlines() if line.strip())
+    return stages
 
 
 def build_report(out: str, name: str | None = None) -> dict[str, Any]:
@@ -125,10 +146,10 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         bucket["docs"] += s["rows"]
         bucket["bytes"] += s["text_bytes"]
 
-    pairs = _removed_columns(out, removed_shards)
-    removed_docs = Counter(reason for reason, _ in pairs)
+    rows = _removed_columns(out, removed_shards)
+    removed_docs = Counter(reason for reason, _, _ in rows)
     by_language: dict[str, Counter] = defaultdict(Counter)
-    for reason, lang in pairs:
+    for reason, lang, _ in rows:
         by_language[lang or "unknown"][reason] += 1
 
     input_docs = sum(per_source.values())
@@ -146,7 +167,7 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         "languages": _sorted_by_bytes(languages),
         "programming_languages": _sorted_by_bytes(programming),
         "removed_by_language": {k: dict(sorted(v.items())) for k, v in sorted(by_language.items())},
-        "funnel": funnel(input_docs, failed_docs, removed_docs),
+        "funnel": funnel(input_docs, Counter((stage, reason) for reason, _, stage in rows), _failed_stages(out, dead)),
         "kept_bytes": sum(s["text_bytes"] for s in kept),
         "shards": len(kept),
     }

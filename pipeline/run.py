@@ -1,10 +1,11 @@
-"""The driver: wires the stages into one Beam pipeline and writes the report. It holds no document logic.
+"""The driver: wires the stages of ``pipeline.stages.STAGES`` into one Beam pipeline and writes the report. It
+holds no document logic.
 
 ```
 Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ QualityFilter ─▶ TemplateLines ─▶ PiiRedact ─▶ Dedup
-   │            │                          │                │                 │                         │
-   ├─ removed (reason, value) ─────────────┴────────────────┴─────────────────┴──────▶ removed/        ▼
-   └─ failed (error) ──────────────────────────────────────────────────────────────────▶ dead_letter/  WriteShards
+   │          │            │               │                 │                │              │           │
+   ├─ removed (reason, value, stage) ──────┴─────────────────┴────────────────┴──────────────┴─▶ removed/ ▼
+   └─ failed (error, stage) ────────────────────────────────────────────────────────────▶ dead_letter/ WriteShards
 ```
 
 A run owns a few parts of ``--out`` (``OUTPUT_PARTS``). It clears them before it starts, writes shards under
@@ -38,14 +39,11 @@ from apache_beam.options.pipeline_options import (
     WorkerOptions,
 )
 
-from manifests.schema import Manifest, check_inputs, load_manifest
-from pipeline.dedup import Dedup
 from core.errors import UserError
-from pipeline.ingest import Ingest
-from pipeline.langid import LanguageFilter, LanguageId
-from pipeline.quality import Normalize, PiiRedact, QualityFilter, TemplateLines
+from manifests.schema import Manifest, check_inputs, load_manifest
 from pipeline.readers import plan_units
 from pipeline.report import build_report, is_remote, join, write_report
+from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
@@ -54,9 +52,6 @@ OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "rep
 OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress")
 #: a gs:// path whose bucket name Cloud Storage accepts
 GCS_BUCKET = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/|$)")
-#: the top-level stages, as named in the job graph
-STAGES = ("Ingest", "Normalize", "LanguageId", "LanguageFilter", "QualityFilter", "TemplateLines", "PiiRedact",
-          "Dedup", "WriteShards", "WriteRemoved", "WriteDeadLetter")
 
 
 # ------------------------------------------------------------------------------------------------ runners
@@ -148,38 +143,24 @@ def _check_packaging(options: PipelineOptions) -> None:
 # ------------------------------------------------------------------------------------------------ the pipeline
 def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[dict[str, Any]], out: str,
                    progress_dir: str | None = None) -> None:
-    """Add every stage to ``p``."""
+    """Add every stage of ``STAGES`` to ``p``, in order, then the writers: each stage's kept documents feed the
+    next, every stage's removed and failed documents are written together, and a stage's ``stats`` go to
+    ``stats/``."""
+    ctx = RunContext(manifest, units, progress_dir)
+    docs, outputs = p, []
+    for stage in STAGES:
+        output = docs | stage.name >> stage.make(ctx)
+        if stage.stats:
+            output.stats | f"Write{stage.name}Stats" >> WriteJson(join(out, "stats", stage.stats))
+        outputs.append(output)
+        docs = output.kept
+
     shard_bytes = manifest.output.shard_bytes
-    ingest = p | "Ingest" >> Ingest(manifest, units, progress_dir)
-    normalized = ingest.kept | "Normalize" >> Normalize(manifest.normalize.enabled)
-    lid = normalized.kept | "LanguageId" >> LanguageId(manifest.lid)
-    allowed = lid | "LanguageFilter" >> LanguageFilter(manifest.languages)
-    quality = allowed.kept | "QualityFilter" >> QualityFilter(manifest.filters)
-    templates = quality.kept | "TemplateLines" >> TemplateLines(manifest.filters.template_lines)
-    redacted, pii_counts = templates.kept | "PiiRedact" >> PiiRedact(manifest.pii.enabled)
-    dedup = redacted.kept | "Dedup" >> Dedup(manifest.dedup)
-
-    stages = [ingest, normalized, allowed, quality, templates, redacted, dedup]
-    kept = dedup.kept
-    pii_counts | "WritePiiStats" >> WriteJson(join(out, "stats", "pii.json"))
-    dedup.stats | "WriteDedupStats" >> WriteJson(join(out, "stats", "dedup.json"))
-    removed = tuple(s.removed for s in stages) | "AllRemoved" >> beam.Flatten()
-    failed = tuple(s.failed for s in stages) | "AllFailed" >> beam.Flatten()
-
-    kept | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes)
+    removed = tuple(o.removed for o in outputs) | "AllRemoved" >> beam.Flatten()
+    failed = tuple(o.failed for o in outputs) | "AllFailed" >> beam.Flatten()
+    docs | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes)
     removed | "WriteRemoved" >> write_removed(join(out, "removed"), shard_bytes)
     failed | "WriteDeadLetter" >> write_dead_letter(join(out, "dead_letter"), shard_bytes)
-
-    sources = [s.name for s in manifest.sources]
-    (
-        (ingest.kept, ingest.removed, ingest.failed)
-        | "AllInputs" >> beam.Flatten()
-        | "SourceOf" >> beam.Map(lambda r: r["source"])
-        | "CountPerSource" >> beam.combiners.Count.PerElement()
-        | "PerSourceList" >> beam.combiners.ToList()
-        | "InputStats" >> beam.Map(lambda kv: {"input_docs_per_source": {**dict.fromkeys(sources, 0), **dict(kv)}})
-        | "WriteInputStats" >> WriteJson(join(out, "stats", "ingest.json"))
-    )
 
 
 def prepare_out(out: str) -> None:
@@ -331,7 +312,8 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
         names = {t.unique_name for t in proto.components.transforms.values()}
         print(f"roots: dry run: the {options.view_as(StandardOptions).runner or 'DirectRunner'} job was built "
               f"({len(proto.components.transforms)} transforms; stages: "
-              f"{', '.join(s for s in STAGES if s in names)}). Nothing ran and no report was written.",
+              f"{', '.join(n for n in [*(s.name for s in STAGES), *WRITERS] if n in names)}). Nothing ran and no "
+              "report was written.",
               file=sys.stderr)
         return None
     workers_here = is_local(options) and not is_remote(out)

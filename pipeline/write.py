@@ -42,6 +42,7 @@ REMOVED_SCHEMA = pa.schema([
     ("reason", pa.string()),
     ("value", pa.string()),          # JSON: filters measure floats, ints, strings
     ("duplicate_of", pa.string()),   # the kept document, for duplicates
+    ("stage", pa.string()),          # the stage that removed it (pipeline.stages)
     ("language", pa.string()),
     ("source", pa.string()),
     ("locator", pa.string()),
@@ -49,7 +50,7 @@ REMOVED_SCHEMA = pa.schema([
     ("meta", pa.string()),
 ])
 
-DEAD_LETTER_FIELDS = ("id", "source", "locator", "error", "meta")
+DEAD_LETTER_FIELDS = ("id", "source", "locator", "stage", "error", "meta")
 
 #: rows per Arrow record batch inside a shard: fixed, so the bytes of a shard never depend on how it was built
 ARROW_CHUNK_ROWS = 4096

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.compare import compare_reports
 from core.errors import UserError
+from pipeline.compare import compare_reports
 from pipeline.html_report import LinearScale, LogScale, load_tokenizer_report, pct, render_html, tick_labels
-from pipeline.report import build_report, funnel, load_report
+from pipeline.report import build_report, funnel_from_reasons, load_report
 from tests.conftest import read_arrow, read_shards, roots_cli, write_jsonl, write_manifest
 
 # ----------------------------------------------------------------------------------------------- a small real run
@@ -307,7 +307,7 @@ def hostile_report() -> dict:
               "languages": {HOSTILE: {"docs": 4, "bytes": 400}, "fr": {"docs": 2, "bytes": 50}},
               "programming_languages": {"c'est\"": {"docs": 1, "bytes": 3}},
               "removed_by_language": {HOSTILE: removed}, "kept_bytes": 453, "shards": 3}
-    report["funnel"] = funnel(10, 0, removed)
+    report["funnel"] = funnel_from_reasons(10, 0, removed)
     return report
 
 
