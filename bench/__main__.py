@@ -17,9 +17,9 @@ import sys
 import time
 
 SUITES: dict[str, list[str]] = {
-    "filters": [sys.executable, "-m", "filters.bench", "50"],
+    "filters": [sys.executable, "-m", "bench.filters", "50"],
     "dedup": [sys.executable, "-m", "bench.dedup_eval"],
-    "tokenizer": [sys.executable, "-m", "tokenizer.bench", "--total-mb", "100"],
+    "tokenizer": [sys.executable, "-m", "bench.tokenizer", "--total-mb", "100"],
     "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }
 #: the line of the datatrove suite that the summary repeats last

@@ -17,8 +17,8 @@ from filters.params import (
     shipped_languages,
 )
 from filters.pii import CATEGORIES as PII_CATEGORIES
-from filters.pii import PiiSpan, find_pii, redact, redact_batch
-from filters.quality import describe_checks, explain, filter_batch, is_code_language, modify_batch
+from filters.pii import find_pii, redact_batch
+from filters.quality import describe_checks, explain, filter_batch, modify_batch
 from filters.results import FilterResult, Verdict
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "FilterConfig",
     "FilterResult",
     "LanguageParams",
-    "PiiSpan",
     "TemplateLinesParams",
     "Verdict",
     "code_explain",
@@ -39,13 +38,11 @@ __all__ = [
     "explain",
     "filter_batch",
     "find_pii",
-    "is_code_language",
     "line_hashes",
     "modify_batch",
     "is_empty_text",
     "normalize_batch",
     "normalize_text",
-    "redact",
     "redact_batch",
     "shipped_defaults",
     "shipped_languages",

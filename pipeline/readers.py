@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from core.fs import file_size, is_folder, is_remote, list_files, open_input
-from core.languages import extension, programming_language
+from core.languages import code_language, extension, programming_language
 from manifests.schema import Manifest, Source
 from pipeline.stage import Record, doc_id, failed, removed
 
@@ -348,7 +348,7 @@ def code_document(manifest: Manifest, source: str, locator: str, path: str, data
     """One code file → routed record. ``data`` may be ``None`` when the file was too large to read."""
     pl = programming_language(path)
     rec = _record(manifest, source, locator, "", {"path": path}, path=path,
-                  language=f"code-{pl}" if pl else None)
+                  language=code_language(pl) if pl else None)
     if pl is None:
         return REMOVED, removed(rec, "not_code", extension(path) or None)
     if data is None or size > manifest.output.max_doc_bytes:

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from core.errors import UserError
+from core.languages import is_code, programming_language_of
 from pipeline.stages import FUNNEL_OF, FUNNEL_STEPS, STAGES, stage_of_reason
 
 REPORT_VERSION = 1
@@ -142,7 +143,7 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
     programming: dict[str, dict[str, int]] = defaultdict(lambda: {"docs": 0, "bytes": 0})
     for s in kept:
         lang = s["language"]
-        bucket = programming[lang.removeprefix("code-")] if lang.startswith("code-") else languages[lang]
+        bucket = programming[programming_language_of(lang)] if is_code(lang) else languages[lang]
         bucket["docs"] += s["rows"]
         bucket["bytes"] += s["text_bytes"]
 

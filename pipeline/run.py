@@ -40,6 +40,7 @@ from apache_beam.options.pipeline_options import (
 )
 
 from core.errors import UserError
+from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
 from pipeline.readers import plan_units
 from pipeline.report import build_report, is_remote, join, write_report
@@ -265,7 +266,7 @@ class _Progress:
 
 
 @dataclass
-class Plan:
+class RunPlan:
     """A run's checked inputs: the manifest, its read units, the Beam options and the output location."""
 
     manifest: Manifest
@@ -274,7 +275,7 @@ class Plan:
     out: str
 
 
-def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbose: bool = False) -> Plan:
+def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbose: bool = False) -> RunPlan:
     """Load and check everything a run needs, without touching ``out``."""
     beam_args = list(beam_args)
     if not verbose and not any(a.startswith("--default_sdk_harness_log_level") for a in beam_args):
@@ -287,10 +288,10 @@ def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbos
     out = out.rstrip("/") if is_remote(out) else os.path.abspath(out)
     units = plan_units(manifest)
     check_dataflow(options, out, units)
-    return Plan(manifest, units, options, out)
+    return RunPlan(manifest, units, options, out)
 
 
-def dry_run(plan: Plan):
+def dry_run(plan: RunPlan):
     """Build the job without running anything and return its runner-API pipeline proto. DataflowRunner does this
     itself with ``--dry_run=True`` (it also builds and stages-to-be the worker package, offline); other runners
     would ignore that option and run, so for them roots only builds the graph."""
@@ -356,4 +357,4 @@ def describe_filters(manifest: Manifest, report: dict[str, Any]) -> dict[str, di
 
     seen = set(report["languages"]) | {lang for lang in report["removed_by_language"] if lang}
     return {lang: describe_checks(lang, manifest.filters.params_for(lang)) for lang in sorted(seen)
-            if not lang.startswith("code-") and lang != "unknown"}
+            if not is_code(lang) and lang != "unknown"}

@@ -524,7 +524,7 @@ def test_cli_subcommand(corpus, tmp_path, capsys):
 
 
 def test_bench_runs_small(tmp_path):
-    from tokenizer.bench import bench_tokenizer
+    from bench.tokenizer import bench_tokenizer
 
     result = bench_tokenizer(total_mb=0.3, out_dir=tmp_path, vocab_size=600, check_threads=False, verbose=False)
     assert result["corpus_bytes"] >= 0.3e6

@@ -22,7 +22,6 @@ BLOOM_VOCAB_SIZE = 250_680
 #: BLOOM's special tokens; their position in the list is their id (``<unk>``=0, ``<s>``=1, ``</s>``=2, ``<pad>``=3).
 BLOOM_SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
 #: Languages whose name starts with this are source code: exempt from line dedup, as BLOOM exempted ``lm_code``.
-CODE_PREFIX = "code-"
 #: Byte-level BPE always starts from the 256 byte symbols.
 BYTE_ALPHABET_SIZE = 256
 
@@ -145,9 +144,4 @@ def load_manifest(path: str | os.PathLike) -> TokenizerManifest:
     """Read and validate a tokenizer manifest file."""
     data = read_yaml(path, "tokenizer manifest", "manifests/tokenizer.yaml")
     return parse_manifest(data, str(path), str(Path(path).resolve().parent))
-
-
-def is_code(language: str) -> bool:
-    """True for ``code-<pl>`` languages."""
-    return language.startswith(CODE_PREFIX)
 
