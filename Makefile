@@ -28,7 +28,7 @@ run: $(STAMP)
 	@echo "report: $(OUT)/report.html  tokenizer: $(OUT)/tokenizer/tokenizer.json"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check core pipeline filters tokenizer manifests tests bench
+	$(VENV)/bin/ruff check core pipeline filters tokenizer manifests reports tests bench
 
 test: $(STAMP) lint
 	$(PY) -m pytest

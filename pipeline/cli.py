@@ -33,9 +33,9 @@ report.json, report.html. Load a language with:
 def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from rich.console import Console
 
-    from pipeline.html_report import write_html_report
-    from pipeline.report import render_tables
     from pipeline.run import run
+    from reports.build import render_tables
+    from reports.html import write_html_report
 
     console = Console(stderr=False)
     report = run(args.manifest, args.out, beam_args, progress=not args.no_progress, verbose=args.verbose)
@@ -70,9 +70,9 @@ def _cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
 def _cmd_report(args: argparse.Namespace, beam_args: list[str]) -> int:
     from rich.console import Console
 
-    from pipeline.compare import compare_reports, load_report_at, render_comparison
-    from pipeline.html_report import load_tokenizer_report, write_html_report
-    from pipeline.report import load_report, render_tables, render_tokenizer_table
+    from reports.build import load_report, render_tables, render_tokenizer_table
+    from reports.compare import compare_reports, load_report_at, render_comparison
+    from reports.html import load_tokenizer_report, write_html_report
 
     console = Console()
     report = load_report(args.out)

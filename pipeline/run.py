@@ -43,9 +43,9 @@ from core.errors import UserError
 from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
 from pipeline.readers import plan_units
-from pipeline.report import build_report, is_remote, join, write_report
 from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
+from reports.build import build_report, is_remote, join, write_report
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
 OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import UserError
-from pipeline.compare import compare_reports, load_report_at, signed
-from pipeline.html_report import render_html
+from reports.compare import compare_reports, load_report_at, signed
+from reports.html import render_html
 from tests.conftest import roots_cli
 from tests.test_report_html import Page, shared_run
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from core.errors import UserError
-from pipeline.compare import compare_reports
-from pipeline.html_report import LinearScale, LogScale, load_tokenizer_report, pct, render_html, tick_labels
-from pipeline.report import build_report, funnel_from_reasons, load_report
+from reports.build import build_report, funnel_from_reasons, load_report
+from reports.compare import compare_reports
+from reports.html import LinearScale, LogScale, load_tokenizer_report, pct, render_html, tick_labels
 from tests.conftest import read_arrow, read_shards, roots_cli, write_jsonl, write_manifest
 
 # ----------------------------------------------------------------------------------------------- a small real run

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from core.errors import UserError
-from pipeline.report import load_report
+from reports.build import load_report
 
 #: the run-level counters compared, in the order shown
 TOTALS = ("input_docs", "kept_docs", "kept_bytes", "removed_docs", "failed_docs")

@@ -25,7 +25,7 @@ from string import Template
 from typing import Any
 
 from core.errors import UserError
-from pipeline.report import _human, funnel_from_reasons
+from reports.build import _human, funnel_from_reasons
 
 # --------------------------------------------------------------------------------------------------- look
 INK = "#1b1b1b"        # text: 16.8:1 on white
@@ -623,7 +623,7 @@ def _pct_frac(v: float) -> str:
 
 
 def _comparison(ids: _Ids, comp: dict[str, Any]) -> str:
-    from pipeline.compare import signed
+    from reports.compare import signed
 
     other = comp["other"]
     sgn = {"fmt": lambda v: signed(v)}
