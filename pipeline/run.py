@@ -40,12 +40,14 @@ from apache_beam.options.pipeline_options import (
 )
 
 from core.errors import UserError
+from core.fs import is_remote, join
 from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
 from pipeline.readers import plan_units
 from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
-from reports.build import build_report, is_remote, join, write_report
+from reports import publish
+from reports.build import build_report
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
 OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log")
@@ -186,7 +188,7 @@ def prepare_out(out: str) -> None:
 
 
 def _is_output_part(name: str) -> bool:
-    return name in OUTPUT_PARTS or name.startswith("report.json.tmp-")
+    return name in OUTPUT_PARTS or name.startswith(("report.json.tmp-", "report.html.tmp-"))
 
 
 def _refuse_foreign(out: str, entries: set[str]) -> None:
@@ -337,7 +339,7 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
         shutil.rmtree(progress_dir, ignore_errors=True)
     report = build_report(out, plan.manifest.name)
     report["filters"] = describe_filters(plan.manifest, report)
-    write_report(out, report)  # last: its presence marks the output as complete
+    publish(out, report)  # report.json last: its presence marks the output as complete
     return report
 
 

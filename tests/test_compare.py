@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from core.errors import UserError
-from reports.compare import compare_reports, load_report_at, signed
+from reports.compare import compare_reports, signed
 from reports.html import render_html
+from reports.load import load_report_at
 from tests.conftest import roots_cli
 from tests.test_report_html import Page, shared_run
 

@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 
 from core.errors import UserError
-from reports.build import build_report, funnel_from_reasons, load_report
+from reports.build import build_report, funnel_from_reasons
 from reports.compare import compare_reports
-from reports.html import LinearScale, LogScale, load_tokenizer_report, pct, render_html, tick_labels
+from reports.html import render_html
+from reports.load import load_report, load_tokenizer_report
+from reports.svg import LinearScale, LogScale, pct, tick_labels
 from tests.conftest import read_arrow, read_shards, roots_cli, write_jsonl, write_manifest
 
 # ----------------------------------------------------------------------------------------------- a small real run

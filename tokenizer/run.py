@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.fs import write_atomically
 from tokenizer import lock as lockfile
 from tokenizer.config import TokenizerConfig, load_manifest
 from tokenizer.evaluate import DEFINITIONS, evaluate
@@ -65,9 +66,7 @@ def peak_rss_mb() -> float:
 
 
 def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomically(str(path), data)
 
 
 def _sample_summary(plan: SamplePlan, kept: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
