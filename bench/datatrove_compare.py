@@ -143,8 +143,8 @@ def roots_child(args: argparse.Namespace, beam_args: list[str]) -> None:
 def floor_child(args: argparse.Namespace, beam_args: list[str]) -> None:
     """The floor: roots' own readers and batched fastText LID in a plain loop, nothing else."""
     from manifests.schema import load_manifest
+    from pipeline.ingest.plan import plan_units, read_unit
     from pipeline.langid import identify_batch, load_lid_model
-    from pipeline.readers import plan_units, read_unit
 
     manifest = load_manifest(args.manifest)
     t0 = time.perf_counter()

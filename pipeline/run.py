@@ -43,7 +43,7 @@ from core.errors import UserError
 from core.fs import is_remote, join
 from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
-from pipeline.readers import plan_units
+from pipeline.ingest.plan import Unit, plan_units
 from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
 from reports import publish
@@ -90,7 +90,7 @@ def is_dry_run(options: PipelineOptions) -> bool:
     return bool(options.view_as(TestOptions).dry_run)
 
 
-def check_dataflow(options: PipelineOptions, out: str, units: list[dict[str, Any]]) -> None:
+def check_dataflow(options: PipelineOptions, out: str, units: list[Unit]) -> None:
     """Refuse Dataflow settings that cannot work, before anything is submitted: they would otherwise show up as a
     hang (Beam looking for a default bucket and credentials) or minutes later on a worker."""
     if runner_kind(options) != "dataflow":
@@ -100,7 +100,7 @@ def check_dataflow(options: PipelineOptions, out: str, units: list[dict[str, Any
                         "(or 'apache-beam[gcp]==2.77.*')")
     _check_locations(options, out)
     _check_packaging(options)
-    local_inputs = [u["path"] for u in units if u.get("path") and not is_remote(str(u["path"]))]
+    local_inputs = [u.path for u in units if getattr(u, "path", None) and not is_remote(str(u.path))]
     if local_inputs:
         print(f"roots: warning: {len(local_inputs)} input(s) are files on this machine (e.g. {local_inputs[0]}); "
               "Dataflow workers cannot read them: put them on gs:// or use a Hugging Face Hub dataset", file=sys.stderr)
@@ -144,7 +144,7 @@ def _check_packaging(options: PipelineOptions) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ the pipeline
-def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[dict[str, Any]], out: str,
+def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out: str,
                    progress_dir: str | None = None) -> None:
     """Add every stage of ``STAGES`` to ``p``, in order, then the writers: each stage's kept documents feed the
     next, every stage's removed and failed documents are written together, and a stage's ``stats`` go to
@@ -272,7 +272,7 @@ class RunPlan:
     """A run's checked inputs: the manifest, its read units, the Beam options and the output location."""
 
     manifest: Manifest
-    units: list[dict[str, Any]]
+    units: list[Unit]
     options: PipelineOptions
     out: str
 

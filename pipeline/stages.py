@@ -45,7 +45,7 @@ class Stage:
 
 
 def _ingest(ctx: RunContext):
-    from pipeline.ingest import Ingest
+    from pipeline.ingest.transform import Ingest
 
     return Ingest(ctx.manifest, ctx.units, ctx.progress_dir)
 

@@ -14,7 +14,8 @@ import pytest
 
 from manifests.schema import load_manifest
 from pipeline.explain import Explainer
-from pipeline.readers import KEPT, plan_units, read_unit
+from pipeline.ingest.plan import plan_units, read_unit
+from pipeline.ingest.records import KEPT
 from pipeline.stage import FAILED, REMOVED, BatchFn, Removal, _RunBatch
 from pipeline.stages import STAGES
 from tests.conftest import SAMPLE, read_shards, tree_bytes

@@ -1,42 +1,40 @@
 """The ``Ingest`` stage: manifest sources → document records.
 
-The driver plans *units* (data files, hub shards, code files, archives); they are spread over workers with a
-``Reshuffle`` (otherwise a single ``Create`` would be read by one worker) and each is read by ``pipeline.readers``.
-Units travel as JSON text: a file name that is not UTF-8 on disk is a str with lone surrogates in Python, which
-Beam's string coder rejects, while JSON escapes it and gives it back unchanged.
+The driver plans typed *units* (``pipeline.ingest.plan``: data files, hub shards, code files, archives); they are
+spread over workers with a ``Reshuffle`` (otherwise a single ``Create`` would be read by one worker), as JSON text,
+and each reads itself with its format's module (``jsonl``, ``hf``, ``code``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from typing import Any
 
 import apache_beam as beam
 
 from manifests.schema import Manifest
-from pipeline.readers import FAILED as R_FAILED
-from pipeline.readers import REMOVED as R_REMOVED
-from pipeline.readers import printable, read_unit
+from pipeline.ingest.plan import Unit, unit_from_json
+from pipeline.ingest.records import FAILED as R_FAILED
+from pipeline.ingest.records import REMOVED as R_REMOVED
+from pipeline.ingest.records import printable
 from pipeline.stage import FAILED, REMOVED, StageOutput, doc_id, failed, stage_output, stamped
 
 NAME = "Ingest"
 
 
-def unit_key(unit: dict[str, Any]) -> str:
+def unit_key(unit: Unit) -> str:
     """A stable name for a unit (used for progress marks)."""
-    return hashlib.sha1(json.dumps(unit, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha1(unit.to_json().encode()).hexdigest()
 
 
-def unit_failure(manifest: Manifest, unit: dict[str, Any], done: int, error: BaseException) -> dict[str, Any]:
+def unit_failure(manifest: Manifest, unit: Unit, done: int, error: BaseException) -> dict[str, Any]:
     """The dead-letter record for a unit whose reader raised: readers report bad input themselves, so this is a
     roots bug, but it costs one record naming the unit instead of the whole run (the ``done`` documents already
     read stay where they went, so the counts still add up)."""
-    where = (printable(manifest.relative(unit["path"])) if "path" in unit
-             else f"{unit['source']}/shard={unit.get('shard')}")
+    where = printable(unit.where(manifest))
     locator = f"{where}#unit"
-    rec = {"id": doc_id(unit["source"], locator), "text": "", "source": unit["source"], "locator": locator,
+    rec = {"id": doc_id(unit.source, locator), "text": "", "source": unit.source, "locator": locator,
            "language": None, "lid_score": None, "meta": "{}", "path": None}
     return failed(rec, f"{NAME}: {where}: reading stopped after {done} documents ({type(error).__name__}: "
                        f"{printable(str(error))}); this is a bug in roots, please report it")
@@ -47,10 +45,10 @@ class _ReadUnit(beam.DoFn):
         self.manifest, self.progress_dir = manifest, progress_dir
 
     def process(self, unit_json: str):
-        unit = json.loads(unit_json)
+        unit = unit_from_json(unit_json)
         done = 0
         try:
-            for route, rec in read_unit(self.manifest, unit):
+            for route, rec in unit.read(self.manifest):
                 done += 1
                 beam.metrics.Metrics.counter("ingest", route).inc()
                 if route == R_REMOVED:
@@ -73,14 +71,14 @@ class Ingest(beam.PTransform):
     Reads every unit of every source; empty, too large, binary and non-code inputs are ``removed``, unreadable
     ones ``failed`` with the file and line or record in the error."""
 
-    def __init__(self, manifest: Manifest, units: list[dict[str, Any]], progress_dir: str | None = None):
+    def __init__(self, manifest: Manifest, units: list[Unit], progress_dir: str | None = None):
         super().__init__()
         self.manifest, self.units, self.progress_dir = manifest, units, progress_dir
 
     def expand(self, pbegin) -> StageOutput:
         outputs = (
             pbegin
-            | "Units" >> beam.Create([json.dumps(u, sort_keys=True) for u in self.units])
+            | "Units" >> beam.Create([u.to_json() for u in self.units])
             | "SpreadUnits" >> beam.Reshuffle()
             | "Read" >> beam.ParDo(_ReadUnit(self.manifest, self.progress_dir)).with_outputs(
                 REMOVED, FAILED, main="kept")
