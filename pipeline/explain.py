@@ -29,10 +29,10 @@ class Explainer:
         ctx = RunContext(manifest)
         for stage in STAGES[1:]:  # Ingest reads files: the record is what it made of one
             transform = stage.make(ctx)
-            if not isinstance(transform, BatchStage) or transform.corpus_level:
-                self.steps.append((stage.name, None, None))
-            elif not transform.enabled:
+            if isinstance(transform, BatchStage) and not transform.enabled:
                 self.steps.append((stage.name, transform, None))
+            elif not isinstance(transform, BatchStage) or transform.corpus_level:
+                self.steps.append((stage.name, None, None))
             else:
                 fn = transform.batch_fn()
                 fn.setup()
@@ -40,14 +40,15 @@ class Explainer:
 
     def explain(self, record: Record) -> dict[str, Any]:
         """What the stages do to ``record``: its final ``language`` and ``lid_score``, the quality checks'
-        ``results``, the ``verdict`` ({"kept": bool, "stage", "reason", "value"}) and the stages that were
-        ``skipped`` because they decide across the corpus or are switched off."""
+        ``results``, the ``verdict`` ({"kept": bool, "stage", "reason", "value"}), the stages that are switched
+        ``off`` and those that decide ``across`` the corpus (not replayed here)."""
         results: list = []
-        skipped: list[str] = []
+        off: list[str] = []
+        across: list[str] = []
         verdict: dict[str, Any] = {"kept": True, "stage": None, "reason": None, "value": None}
         for name, transform, fn in self.steps:
             if fn is None:
-                skipped.append(f"{name} ({'off' if transform is not None else 'decided across the corpus'})")
+                (off if transform is not None else across).append(name)
                 continue
             results.extend(transform.explain_rows(record))
             kept, gone = run_batch_fn(fn, [record])
@@ -57,7 +58,7 @@ class Explainer:
                 break
             (record,) = kept
         return {"language": record["language"], "lid_score": record["lid_score"], "results": results,
-                "verdict": verdict, "skipped": skipped, "text": record["text"]}
+                "verdict": verdict, "off": off, "across": across, "text": record["text"]}
 
 
 def document_record(text: str, language: str | None = None, path: str | None = None) -> Record:
@@ -113,8 +114,8 @@ def _cmd_explain(args: argparse.Namespace, beam_args: list[str]) -> int:
     console.print(table)
     v = res["verdict"]
     if v["kept"]:
-        console.print("verdict: [green]kept[/green]"
-                      + (f" (not decided here: {', '.join(res['skipped'])})" if res["skipped"] else ""))
+        across = f" (decided across the corpus, not here: {', '.join(res['across'])})" if res["across"] else ""
+        console.print(f"verdict: [green]kept[/green]{across}")
     else:
         console.print(f"verdict: [red]removed[/red] by {v['stage']} (reason: {v['reason']}, value: {_fmt(v['value'])})")
     return 0
