@@ -30,7 +30,7 @@ run: $(STAMP)
 	@echo "report: $(OUT)/report.html  tokenizer: $(OUT)/tokenizer/tokenizer.json  tokens: $(OUT)/tokens/"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline filters tokenizer manifests tests
+	$(VENV)/bin/ruff check core pipeline filters tokenizer manifests reports tests bench
 
 test: $(STAMP) lint
 	$(PY) -m pytest

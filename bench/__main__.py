@@ -18,11 +18,11 @@ import sys
 import time
 
 SUITES: dict[str, list[str]] = {
-    "filters": [sys.executable, "-m", "filters.bench", "50"],
+    "filters": [sys.executable, "-m", "bench.filters", "50"],
     "dedup": [sys.executable, "-m", "bench.dedup_eval"],
     "lid": [sys.executable, "-m", "bench.lid_eval"],
     "codelang": [sys.executable, "-m", "bench.code_lang_eval"],
-    "tokenizer": [sys.executable, "-m", "tokenizer.bench", "--total-mb", "100"],
+    "tokenizer": [sys.executable, "-m", "bench.tokenizer", "--total-mb", "100"],
     "tokenize": [sys.executable, "-m", "bench.tokenize_bench", "--mb", "20"],
     "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }

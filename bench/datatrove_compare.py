@@ -60,10 +60,10 @@ def vmhwm_mb() -> float:
 
 # --------------------------------------------------------------------------------------------------- corpus
 def make_corpus(directory: Path, total_mb: float, seed: int = 1234) -> dict[str, Any]:
-    """``filters.bench``'s generated multilingual corpus (10 languages, 5 scripts, some junk), re-written as
+    """``bench.filters``'s generated multilingual corpus (10 languages, 5 scripts, some junk), re-written as
     ``SHARDS`` JSON Lines files with planted duplicates: 5% of documents get a near-duplicate (a 3% span cut, a
     sentence appended) and 2% an exact copy, spread over all files so dedup has cross-file work."""
-    from filters.bench import generate_corpus
+    from bench.filters import generate_corpus
 
     directory.mkdir(parents=True, exist_ok=True)
     raw = directory / "generated.jsonl.tmp"
@@ -143,12 +143,12 @@ def roots_child(args: argparse.Namespace, beam_args: list[str]) -> None:
 def floor_child(args: argparse.Namespace, beam_args: list[str]) -> None:
     """The floor: roots' own readers and batched fastText LID in a plain loop, nothing else."""
     from manifests.schema import load_manifest
-    from pipeline.langid import identify_batch, load_model
-    from pipeline.readers import plan_units, read_unit
+    from pipeline.ingest.plan import plan_units, read_unit
+    from pipeline.langid import identify_batch, load_lid_model
 
     manifest = load_manifest(args.manifest)
     t0 = time.perf_counter()
-    model = load_model(manifest.lid.model)
+    model = load_lid_model(manifest.lid.model)
     docs = 0
     languages: dict[str, int] = {}
     batch: list[str] = []

@@ -18,8 +18,8 @@ import os
 import time
 from collections import Counter, defaultdict
 
-from filters.lid_labels import ROOTS_LANGUAGES
-from pipeline.langid import load_model
+from core.languages import ROOTS_LANGUAGES
+from pipeline.langid import load_lid_model
 from pipeline.lid_models import Identifier
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "lid_eval.jsonl.gz")
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
     rows = load_rows()
-    model = load_model()
+    model = load_lid_model()
     alone, both = Identifier(model, second_model=None), Identifier(model)
     lengths = sorted(len(r["text"]) for r in rows)
     print(f"LID eval: {len(rows)} documents, {len({r['language'] for r in rows})} languages, "

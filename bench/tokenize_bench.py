@@ -2,7 +2,7 @@
 
     python -m bench.tokenize_bench --mb 20
 
-Builds a synthetic finished run (tokenizer/bench.py's multilingual corpus as shards, plus a report.json), trains a
+Builds a synthetic finished run (bench/tokenizer.py's multilingual corpus as shards, plus a report.json), trains a
 small BLOOM-style tokenizer on it, then measures in child processes, each pinned to one encoding thread
 (``RAYON_NUM_THREADS=1``, i.e. per core) and then with every core:
 
@@ -63,7 +63,7 @@ def _child(code: str, args: list[str], threads: int | None) -> dict:
 
 def make_run(root: Path, mb: float) -> int:
     """A finished-run folder with synthetic shards; returns its text bytes."""
-    from tokenizer.bench import write_synthetic_shards
+    from bench.tokenizer import write_synthetic_shards
 
     total = write_synthetic_shards(root / "run" / "shards", mb, shard_mb=max(1.0, mb / 8))
     (root / "run" / "report.json").write_text(json.dumps({"version": 1, "name": "bench", "kept_bytes": total,

@@ -6,7 +6,7 @@ wires them into stages and the functions can be tested and benchmarked alone.
 
 from filters.code import CODE_CHECKS, code_explain, code_filter_batch
 from filters.lines import drop_lines, line_hashes
-from filters.normalize import normalize_batch, normalize_text
+from filters.normalize import is_empty_text, normalize_batch, normalize_text
 from filters.params import (
     NL_CHECKS,
     CodeParams,
@@ -17,8 +17,8 @@ from filters.params import (
     shipped_languages,
 )
 from filters.pii import CATEGORIES as PII_CATEGORIES
-from filters.pii import PiiSpan, find_pii, redact, redact_batch
-from filters.quality import describe_checks, explain, filter_batch, is_code_language, modify_batch
+from filters.pii import find_pii, redact_batch
+from filters.quality import describe_checks, explain, filter_batch, modify_batch
 from filters.results import FilterResult, Verdict
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "FilterConfig",
     "FilterResult",
     "LanguageParams",
-    "PiiSpan",
     "TemplateLinesParams",
     "Verdict",
     "code_explain",
@@ -39,12 +38,11 @@ __all__ = [
     "explain",
     "filter_batch",
     "find_pii",
-    "is_code_language",
     "line_hashes",
     "modify_batch",
+    "is_empty_text",
     "normalize_batch",
     "normalize_text",
-    "redact",
     "redact_batch",
     "shipped_defaults",
     "shipped_languages",

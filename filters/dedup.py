@@ -50,11 +50,12 @@ import regex
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.languages import is_code
+
 #: Languages written without spaces between words: word n-grams would be whole sentences, so they use char n-grams.
 NO_SPACE_LANGUAGES = frozenset({"zh", "zh-hans", "zh-hant", "ja", "th", "lo", "km", "my"})
 
 #: Prefix of the ``language`` of code documents (``code-python``).
-CODE_PREFIX = "code-"
 
 #: The datasketch permutation scheme reproduced here (the default of datasketch 2.x).
 SCHEME = "affine32"
@@ -123,14 +124,14 @@ ShingleKind = Literal["word", "char", "code"]
 
 def shingle_kind(language: str | None) -> ShingleKind:
     """Which shingles a language uses: ``code`` for ``code-*``, ``char`` for no-space scripts, else ``word``."""
-    if language and language.startswith(CODE_PREFIX):
+    if is_code(language):
         return "code"
     if language in NO_SPACE_LANGUAGES:
         return "char"
     return "word"
 
 
-def words(text: str) -> list[str]:
+def shingle_words(text: str) -> list[str]:
     """Lowercased whitespace-separated words with punctuation removed (empty words dropped)."""
     return _PUNCT.sub("", text.lower()).split()
 
@@ -167,7 +168,7 @@ def shingles(text: str, language: str | None, params: DedupParams) -> list[bytes
         return _token_ngrams(code_tokens(text), params.code_ngram)
     if kind == "char":
         return _char_ngrams(text, params.char_ngram)
-    return _token_ngrams(words(text), params.ngram)
+    return _token_ngrams(shingle_words(text), params.ngram)
 
 
 def shingle_hash(shingle: bytes) -> int:

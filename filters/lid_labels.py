@@ -16,15 +16,7 @@ from __future__ import annotations
 
 import functools
 
-#: ROOTS' 46 natural languages (BLOOM's training languages), in the codes roots uses, by family
-ROOTS_LANGUAGES: dict[str, tuple[str, ...]] = {
-    "major": ("en", "zh-hans", "zh-hant", "fr", "es", "pt", "ar", "vi", "ca", "id", "eu"),
-    "indic": ("as", "bn", "gu", "hi", "kn", "ml", "mr", "ne", "or", "pa", "ta", "te", "ur"),
-    "niger-congo": ("ak", "bm", "fon", "ig", "ki", "lg", "ln", "nso", "ny", "rn", "rw", "sn", "st", "sw", "tn",
-                    "ts", "tum", "tw", "wo", "xh", "yo", "zu"),
-}
-ROOTS_46: tuple[str, ...] = tuple(code for family in ROOTS_LANGUAGES.values() for code in family)
-assert len(ROOTS_46) == 46
+from core.languages import ROOTS_46, ROOTS_LANGUAGES  # noqa: F401 (re-exported for the LID code)
 
 #: ISO 639-3 codes whose ROOTS/lid.176 code differs from what the registry's 639-1 lookup gives (individual
 #: languages of a macrolanguage that lid.176 and ROOTS label by the macrolanguage)

@@ -139,3 +139,13 @@ def normalize_text(text: str) -> str:
 def normalize_batch(texts: Sequence[str]) -> list[str]:
     """Normalise a batch of documents."""
     return [normalize_text(t) for t in texts]
+
+
+#: a document with nothing but whitespace, format (zero-width) and control characters is empty
+_VISIBLE = regex.compile(r"[^\s\p{Cf}\p{Cc}]")
+
+
+def is_empty_text(text: str) -> bool:
+    """True when ``text`` has no visible character (only whitespace, format and control characters): such a
+    document is removed as ``empty`` after normalisation."""
+    return _VISIBLE.search(text) is None

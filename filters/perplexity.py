@@ -39,7 +39,7 @@ def perplexity_normalize(text: str) -> str:
 
 
 @functools.cache
-def load_model(path: str) -> Any:
+def load_kenlm_model(path: str) -> Any:
     """Load a KenLM model (ARPA or binary) once per process."""
     import kenlm  # local import: only needed when a perplexity model is configured
 

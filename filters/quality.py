@@ -33,6 +33,7 @@ from functools import cached_property
 import numpy as np
 import regex
 
+from core.languages import is_code
 from filters import perplexity as ppl
 from filters.diacritics import has_optional_marks, see_through_marks, strip_optional_marks
 from filters.params import NL_CHECKS, LanguageParams
@@ -41,11 +42,6 @@ from filters.text import SPECIAL_RE, code_points, special_mask, words
 from filters.wordlists import flagged_words_for, stopwords_for
 
 _HASH_BASE = np.uint64(0x100000001B3)
-
-
-def is_code_language(language: str | None) -> bool:
-    """Code records (``code-python``...) never go through the natural-language filters."""
-    return bool(language) and language.startswith("code-")
 
 
 def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> float:
@@ -229,7 +225,7 @@ def _check_perplexity(d: _Doc) -> FilterResult:
         return FilterResult("perplexity", None, "<=", None, None, "off")
     if not p.perplexity_model:
         return FilterResult("perplexity", None, "<=", p.perplexity_max_cutoff, None, "off (no model)")
-    model = ppl.load_model(p.perplexity_model)
+    model = ppl.load_kenlm_model(p.perplexity_model)
     return _at_most("perplexity", p.perplexity_max_cutoff, lambda: ppl.perplexity(d.text, model))
 
 
@@ -263,7 +259,7 @@ def filter_batch(
         lid_scores = [None] * len(texts)
     if len(lid_scores) != len(texts):
         raise ValueError(f"filter_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
-    if is_code_language(language):
+    if is_code(language):
         return [KEEP] * len(texts)
     selected = _CHECKS if checks is None else tuple(c for c, n in zip(_CHECKS, NL_CHECKS, strict=True) if n in checks)
     if not selected:
@@ -282,7 +278,7 @@ def _first_failure(doc: _Doc, selected: tuple[Callable[[_Doc], FilterResult], ..
 
 def explain(text: str, language: str, params: LanguageParams, lid_score: float | None = None) -> list[FilterResult]:
     """Every check's value, threshold, comparison and verdict for one document (for ``roots explain``)."""
-    if is_code_language(language):
+    if is_code(language):
         return [FilterResult(name, None, "", None, None, "code: not applied") for name in NL_CHECKS]
     doc = _Doc(text, language, params, lid_score)
     return [check(doc) for check in _CHECKS]
@@ -293,7 +289,7 @@ def describe_checks(language: str, params: LanguageParams) -> dict[str, str]:
 
     For run reports ("perplexity: off (no model)"); ``lang_id`` is ``"on"`` but still skips unscored documents.
     """
-    if is_code_language(language):
+    if is_code(language):
         return {name: "off (code)" for name in NL_CHECKS}
     p = params
     status = {

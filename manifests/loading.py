@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipeline.errors import UserError
+from core.errors import UserError
 
 
 def format_loc(loc: tuple) -> str:

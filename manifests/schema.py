@@ -13,12 +13,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.errors import UserError
+from core.fs import exists, is_folder, is_remote, list_files
 from filters.dedup import DedupParams
 from filters.params import FilterConfig, LanguageParams
 from filters.profiles import shipped_profiles
 from manifests.loading import field_errors, read_yaml
-from pipeline.errors import UserError
-from pipeline.fs import exists, is_folder, is_remote, list_files
 
 #: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
 LOCAL_BUILDERS = ("json", "parquet", "arrow", "text", "csv")

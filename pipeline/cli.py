@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pipeline.errors import UserError
+from core.errors import UserError
 
 DESCRIPTION = """\
 roots builds a ROOTS-style training corpus: it reads the sources named in a YAML manifest (Hugging Face datasets,
@@ -33,15 +33,15 @@ report.json, report.html. Load a language with:
 def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from rich.console import Console
 
-    from pipeline.html_report import write_html_report
-    from pipeline.report import render_tables
+    from core.fs import join
     from pipeline.run import run
+    from reports.terminal import render_tables
 
     console = Console(stderr=False)
     report = run(args.manifest, args.out, beam_args, progress=not args.no_progress, verbose=args.verbose)
     if report is None:  # --dry_run=True: run() already said what it built; nothing ran, so there is no report
         return 0
-    html = write_html_report(report, os.path.join(args.out, "report.html")) if "://" not in args.out else None
+    html = join(args.out, "report.html")  # run() wrote it with report.json
     if report["failed_docs"]:
         print(f"roots: {report['failed_docs']} inputs failed to read: see {os.path.join(args.out, 'dead_letter')}/ "
               "(each record names the file, line or member, and the error)", file=sys.stderr)
@@ -70,16 +70,16 @@ def _cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
 def _cmd_report(args: argparse.Namespace, beam_args: list[str]) -> int:
     from rich.console import Console
 
-    from pipeline.compare import compare_reports, load_report_at, render_comparison
-    from pipeline.html_report import load_tokenizer_report, write_html_report
-    from pipeline.report import load_report, render_tables, render_tokenizer_table
+    from pipeline.tokenize import tokens_index_of
+    from reports.compare import compare_reports, render_comparison
+    from reports.html import write_html_report
+    from reports.load import load_report, load_report_at, load_tokenizer_report
+    from reports.terminal import render_tables, render_tokenizer_table
+    from reports.tokens import render_tokens_table
 
     console = Console()
     report = load_report(args.out)
     tok = load_tokenizer_report(args.tokenizer) if args.tokenizer else None
-    from pipeline.tokenize import tokens_index_of
-    from pipeline.tokens_report import render_tokens_table
-
     tokens = tokens_index_of(args.out)  # written by `roots tokenize`
     comparison = (compare_reports(report, load_report_at(args.compare), args.out, args.compare)
                   if args.compare else None)

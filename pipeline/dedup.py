@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -36,34 +36,24 @@ import numpy as np
 from apache_beam import pvalue
 
 from filters.dedup import DedupParams, band_keys, exact_keys, jaccard_estimate, signatures_batch
-from pipeline.stage import FAILED, REMOVED, Record, failed, removed
+from pipeline.stage import FAILED, REMOVED, Record, StageOutput, failed, removed, stamped
 
 log = logging.getLogger(__name__)
 
 EXACT_REASON = "exact_duplicate"
 NEAR_REASON = "near_duplicate"
 STAGE = "dedup"
+#: the stage's name in the job graph and in the ``stage`` field of what it removes
+NAME = "Dedup"
 
 _FP = "fp"
 _SIZE = "size"
 _UNCONVERGED = "unconverged"
 
 # verdict carried by id: (reason, value, duplicate_of)
-Verdict = tuple[str, Any, str]
+DuplicateVerdict = tuple[str, Any, str]
 # fingerprint carried by id: (language key, exact key or None, signature bytes or None)
 Fingerprint = tuple[str, str | None, bytes | None]
-
-
-class DedupOutput(NamedTuple):
-    """Outputs of :class:`Dedup`: ``kept``, ``removed``, ``failed`` like ``StageOutput``, plus one ``stats`` dict.
-
-    ``stats`` is a PCollection with exactly one dict (see :class:`_StatsFn` for its keys).
-    """
-
-    kept: beam.PCollection
-    removed: beam.PCollection
-    failed: beam.PCollection
-    stats: beam.PCollection
 
 
 class ComponentsOutput(NamedTuple):
@@ -111,7 +101,8 @@ class _Fingerprint(beam.DoFn):
         good = []
         for r in batch:
             if not isinstance(r.get("id"), str) or not isinstance(r.get("text"), str):
-                yield pvalue.TaggedOutput(FAILED, failed(r, "dedup: record needs a string `id` and `text`"))
+                error = f"{NAME}: record needs a string `id` and `text`"
+                yield pvalue.TaggedOutput(FAILED, stamped(failed(r, error), NAME))
             else:
                 good.append(r)
         try:
@@ -123,7 +114,7 @@ class _Fingerprint(beam.DoFn):
                     results.extend(self._fingerprints([r]))
                     ok.append(r)
                 except Exception as e:  # any error of one document becomes its dead letter
-                    yield pvalue.TaggedOutput(FAILED, failed(r, f"dedup: {type(e).__name__}: {e}"))
+                    yield pvalue.TaggedOutput(FAILED, stamped(failed(r, f"{NAME}: {type(e).__name__}: {e}"), NAME))
             good = ok
         for r, (key, sig) in zip(good, results, strict=True):
             self.docs.inc()
@@ -386,7 +377,7 @@ class _ApplyVerdicts(beam.DoFn):
 
     def process(self, item: tuple[str, dict[str, list]]) -> Iterator[Any]:
         _, joined = item
-        verdicts: list[Verdict] = sorted(joined["exact"]) + sorted(joined["near"])  # one at most, in practice
+        verdicts: list[DuplicateVerdict] = sorted(joined["exact"]) + sorted(joined["near"])  # one at most, in practice
         for rec in joined["rec"]:
             if not verdicts:
                 yield rec
@@ -452,18 +443,31 @@ def _count(metric: str) -> beam.PTransform:
 
 
 class Dedup(beam.PTransform):
-    """Exact then near dedup of records (see the module docstring); returns :class:`DedupOutput`.
+    """Exact then near dedup of records (see the module docstring); returns a ``StageOutput`` whose ``stats`` is one
+    dict (see :class:`_StatsFn` for its keys).
 
     ``params.exact`` / ``params.near`` switch the two parts; near dedup only sees documents that exact dedup kept.
     ``batch_size`` caps the records fingerprinted together (signatures are computed per batch with numpy).
     """
 
-    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None) -> None:
+    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None,
+                 skip_sources: Sequence[str] = ()) -> None:
         super().__init__(label)
         self.params = params or DedupParams()
         self.batch_size = batch_size
+        self.skip_sources = tuple(skip_sources)
 
-    def expand(self, records: beam.PCollection) -> DedupOutput:
+    def expand(self, records: beam.PCollection) -> StageOutput:
+        """Sources in ``skip_sources`` (their filter profile has no ``dedup``) go around the stage, kept as they are:
+        they are never compared with the others."""
+        if not self.skip_sources:
+            return self._dedup(records)
+        skip = frozenset(self.skip_sources)
+        parts = records | "DedupOrNot" >> beam.Partition(lambda r, _n: int(r["source"] in skip), 2)
+        out = self._dedup(parts[0])
+        return out._replace(kept=(out.kept, parts[1]) | "WithUndeduped" >> beam.Flatten())
+
+    def _dedup(self, records: beam.PCollection) -> StageOutput:
         p = self.params
         bands, rows = p.bands_rows
         lsh = {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
@@ -543,18 +547,6 @@ class Dedup(beam.PTransform):
             | "StatParts" >> beam.Flatten(pipeline=records.pipeline)
             | "Stats" >> beam.CombineGlobally(_StatsFn(lsh))
         )
-        return DedupOutput(kept=joined.kept, removed=joined[REMOVED], failed=fps[FAILED], stats=stats)
+        removed_docs = joined[REMOVED] | "StampStage" >> beam.Map(stamped, NAME)
+        return StageOutput(kept=joined.kept, removed=removed_docs, failed=fps[FAILED], stats=stats)
 
-
-class ExactDedup(Dedup):
-    """Exact dedup only: :class:`Dedup` with ``near`` off (other params as given)."""
-
-    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None) -> None:
-        super().__init__((params or DedupParams()).model_copy(update={"exact": True, "near": False}), batch_size, label)
-
-
-class NearDedup(Dedup):
-    """Near dedup only: :class:`Dedup` with ``exact`` off (other params as given)."""
-
-    def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None) -> None:
-        super().__init__((params or DedupParams()).model_copy(update={"exact": False, "near": True}), batch_size, label)

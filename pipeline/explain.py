@@ -1,41 +1,81 @@
 """``roots explain``: why would this document be kept or removed?
 
-Runs one document through the same steps as the pipeline (normalisation, language ID, the manifest's filter
-parameters for that language, or the code filters for a code file) and prints every filter's value, threshold and
-verdict, so a user tuning a manifest sees exactly which check decides.
+Replays the per-document stages of ``pipeline.stages.STAGES``, in their order and with the same functions the
+pipeline runs (normalisation and its empty check, language ID, the language allow-list, the quality or code
+filters with the manifest's parameters, PII redaction), on one document, and prints every quality check's value,
+threshold and verdict, so a user tuning a manifest sees exactly which check decides. Stages that decide across the
+corpus (template lines, dedup) are named as such: one document cannot tell.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+from typing import Any
 
-from pipeline.errors import UserError
+from core.errors import UserError
+from core.languages import code_language, programming_language
+from manifests.schema import Manifest
+from pipeline.stage import BatchStage, Record, doc_id, run_batch_fn
+from pipeline.stages import STAGES, RunContext
+
+
+class Explainer:
+    """The per-document stages of a manifest, built once (the LID model loads once) and replayed per record."""
+
+    def __init__(self, manifest: Manifest):
+        self.steps: list[tuple[str, BatchStage | None, Any]] = []
+        ctx = RunContext(manifest)
+        for stage in STAGES[1:]:  # Ingest reads files: the record is what it made of one
+            transform = stage.make(ctx)
+            if isinstance(transform, BatchStage) and not transform.enabled:
+                self.steps.append((stage.name, transform, None))
+            elif not isinstance(transform, BatchStage) or transform.corpus_level:
+                self.steps.append((stage.name, None, None))
+            else:
+                fn = transform.batch_fn()
+                fn.setup()
+                self.steps.append((stage.name, transform, fn))
+
+    def explain(self, record: Record) -> dict[str, Any]:
+        """What the stages do to ``record``: its final ``language`` and ``lid_score``, the quality checks'
+        ``results``, the ``verdict`` ({"kept": bool, "stage", "reason", "value"}), the stages that are switched
+        ``off`` and those that decide ``across`` the corpus (not replayed here)."""
+        results: list = []
+        off: list[str] = []
+        across: list[str] = []
+        verdict: dict[str, Any] = {"kept": True, "stage": None, "reason": None, "value": None}
+        for name, transform, fn in self.steps:
+            if fn is None:
+                (off if transform is not None else across).append(name)
+                continue
+            results.extend(transform.explain_rows(record))
+            kept, gone = run_batch_fn(fn, [record])
+            if gone:
+                verdict = {"kept": False, "stage": name, "reason": gone[0].reason, "value": gone[0].value}
+                record = gone[0].record
+                break
+            (record,) = kept
+        return {"language": record["language"], "lid_score": record["lid_score"], "results": results,
+                "verdict": verdict, "off": off, "across": across, "text": record["text"]}
+
+
+def document_record(text: str, language: str | None = None, path: str | None = None) -> Record:
+    """The record Ingest would make of ``text``: a code file when ``path`` has a ROOTS programming language."""
+    pl = programming_language(path) if path else None
+    locator = path or "explain"
+    return {"id": doc_id("explain", locator), "text": text, "source": "explain", "locator": locator,
+            "language": code_language(pl) if pl else language, "lid_score": None,
+            "meta": json.dumps({"path": path}) if pl else "{}", "path": path if pl else None}
 
 
 def explain_document(manifest_path: str, text: str, language: str | None = None,
                      path: str | None = None) -> dict:
-    """The verdict of every filter for one document, as the pipeline with this manifest would apply them."""
-    from filters import code_explain, explain, modify_batch, normalize_text
+    """The verdict of every stage for one document, as the pipeline with this manifest would apply them."""
     from manifests.schema import load_manifest
-    from pipeline.extensions import programming_language
-    from pipeline.langid import identify_batch
-    from pipeline.lid_models import Identifier
 
-    manifest = load_manifest(manifest_path)
-    if manifest.normalize.enabled:
-        text = normalize_text(text)
-    pl = programming_language(path) if path else None
-    if pl:
-        results = code_explain(text, path, manifest.filters.code)
-        return {"language": f"code-{pl}", "lid_score": None, "results": results}
-    lid = manifest.lid
-    model = Identifier.load(lid.model, lid.second_model, lid.second_model_below, lid.unsure_below)
-    (lang, score), = identify_batch(model, [text], [language], lid.max_chars)
-    params = manifest.filters.params_for(lang)
-    text = modify_batch([text], params)[0]
-    return {"language": lang, "lid_score": score, "results": explain(text, lang, params, score),
-            "allowed": not manifest.languages or lang in manifest.languages}
+    return Explainer(load_manifest(manifest_path)).explain(document_record(text, language, path))
 
 
 def _fmt(v) -> str:
@@ -68,19 +108,16 @@ def _cmd_explain(args: argparse.Namespace, beam_args: list[str]) -> int:
     table = Table()
     for col in ("filter", "value", "keep if", "threshold", "verdict"):
         table.add_column(col)
-    first_fail = None
     for r in res["results"]:
         verdict = {True: "[green]pass[/green]", False: "[red]FAIL[/red]", None: f"skipped {r.note}".strip()}[r.passed]
         table.add_row(r.name, _fmt(r.value), r.comparison, _fmt(r.threshold), verdict)
-        if r.passed is False and first_fail is None:
-            first_fail = r.name
     console.print(table)
-    if res.get("allowed") is False:
-        console.print("verdict: [red]removed[/red] (reason: language, not in the manifest's languages)")
-    elif first_fail:
-        console.print(f"verdict: [red]removed[/red] (reason: {first_fail}, the first failing check)")
+    v = res["verdict"]
+    if v["kept"]:
+        across = f" (decided across the corpus, not here: {', '.join(res['across'])})" if res["across"] else ""
+        console.print(f"verdict: [green]kept[/green]{across}")
     else:
-        console.print("verdict: [green]kept[/green] (deduplication is decided across the corpus, not here)")
+        console.print(f"verdict: [red]removed[/red] by {v['stage']} (reason: {v['reason']}, value: {_fmt(v['value'])})")
     return 0
 
 

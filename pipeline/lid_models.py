@@ -106,10 +106,10 @@ class Identifier:
     @classmethod
     def load(cls, path: str | None = None, second_model: str | None = CLD2, second_model_below: float = 0.9,
              unsure_below: float = 0.5) -> Identifier:
-        from pipeline.langid import load_model
+        from pipeline.langid import load_lid_model
 
         name = "lid.176" if path is None else os.path.splitext(os.path.basename(path))[0] or "fasttext"
-        return cls(load_model(path), name, second_model, second_model_below, unsure_below)
+        return cls(load_lid_model(path), name, second_model, second_model_below, unsure_below)
 
     def _language(self, label: str, text: str) -> str:
         code = roots_code(label)

@@ -1,10 +1,11 @@
-"""The driver: wires the stages into one Beam pipeline and writes the report. It holds no document logic.
+"""The driver: wires the stages of ``pipeline.stages.STAGES`` into one Beam pipeline and writes the report. It
+holds no document logic.
 
 ```
 Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ QualityFilter ─▶ TemplateLines ─▶ PiiRedact ─▶ Dedup
-   │            │                          │                │                 │                         │
-   ├─ removed (reason, value) ─────────────┴────────────────┴─────────────────┴──────▶ removed/        ▼
-   └─ failed (error) ──────────────────────────────────────────────────────────────────▶ dead_letter/  WriteShards
+   │          │            │               │                 │                │              │           │
+   ├─ removed (reason, value, stage) ──────┴─────────────────┴────────────────┴──────────────┴─▶ removed/ ▼
+   └─ failed (error, stage) ────────────────────────────────────────────────────────────▶ dead_letter/ WriteShards
 ```
 
 A run owns a few parts of ``--out`` (``OUTPUT_PARTS``). It clears them before it starts, writes shards under
@@ -38,15 +39,15 @@ from apache_beam.options.pipeline_options import (
     WorkerOptions,
 )
 
+from core.errors import UserError
+from core.fs import is_remote, join
+from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
-from pipeline.dedup import Dedup
-from pipeline.errors import UserError
-from pipeline.ingest import Ingest
-from pipeline.langid import LanguageFilter, LanguageId
-from pipeline.quality import Normalize, PiiRedact, QualityFilter, TemplateLines
-from pipeline.readers import plan_units
-from pipeline.report import build_report, is_remote, join, write_report
+from pipeline.ingest.plan import Unit, plan_units
+from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
+from reports import publish
+from reports.build import build_report
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
 OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log",
@@ -55,9 +56,6 @@ OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "rep
 OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress")
 #: a gs:// path whose bucket name Cloud Storage accepts
 GCS_BUCKET = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/|$)")
-#: the top-level stages, as named in the job graph
-STAGES = ("Ingest", "Normalize", "LanguageId", "LanguageFilter", "QualityFilter", "TemplateLines", "PiiRedact",
-          "Dedup", "WriteShards", "WriteRemoved", "WriteDeadLetter")
 
 
 # ------------------------------------------------------------------------------------------------ runners
@@ -93,7 +91,7 @@ def is_dry_run(options: PipelineOptions) -> bool:
     return bool(options.view_as(TestOptions).dry_run)
 
 
-def check_dataflow(options: PipelineOptions, out: str, units: list[dict[str, Any]]) -> None:
+def check_dataflow(options: PipelineOptions, out: str, units: list[Unit]) -> None:
     """Refuse Dataflow settings that cannot work, before anything is submitted: they would otherwise show up as a
     hang (Beam looking for a default bucket and credentials) or minutes later on a worker."""
     if runner_kind(options) != "dataflow":
@@ -103,7 +101,7 @@ def check_dataflow(options: PipelineOptions, out: str, units: list[dict[str, Any
                         "(or 'apache-beam[gcp]==2.77.*')")
     _check_locations(options, out)
     _check_packaging(options)
-    local_inputs = [u["path"] for u in units if u.get("path") and not is_remote(str(u["path"]))]
+    local_inputs = [u.path for u in units if getattr(u, "path", None) and not is_remote(str(u.path))]
     if local_inputs:
         print(f"roots: warning: {len(local_inputs)} input(s) are files on this machine (e.g. {local_inputs[0]}); "
               "Dataflow workers cannot read them: put them on gs:// or use a Hugging Face Hub dataset", file=sys.stderr)
@@ -147,53 +145,35 @@ def _check_packaging(options: PipelineOptions) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ the pipeline
-def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[dict[str, Any]], out: str,
+def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out: str,
                    progress_dir: str | None = None) -> None:
-    """Add every stage to ``p``."""
+    """Add every stage of ``STAGES`` to ``p``, in order, then the writers: each stage's kept documents feed the
+    next, every stage's removed and failed documents are written together, and a stage's ``stats`` go to
+    ``stats/``."""
+    ctx = RunContext(manifest, units, progress_dir)
+    docs, outputs = p, []
+    for stage in STAGES:
+        output = docs | stage.name >> stage.make(ctx)
+        if stage.stats:
+            output.stats | f"Write{stage.name}Stats" >> WriteJson(join(out, "stats", stage.stats))
+        outputs.append(output)
+        docs = output.kept
+
     shard_bytes = manifest.output.shard_bytes
-    ingest = p | "Ingest" >> Ingest(manifest, units, progress_dir)
-    normalized = ingest.kept | "Normalize" >> Normalize(manifest.normalize.enabled)
-    lid = normalized.kept | "LanguageId" >> LanguageId(manifest.lid)
-    allowed = lid | "LanguageFilter" >> LanguageFilter(manifest.languages)
-    profiles = manifest.source_profiles()
-    quality = allowed.kept | "QualityFilter" >> QualityFilter(manifest.filters, profiles=profiles)
-    templates = quality.kept | "TemplateLines" >> TemplateLines(manifest.filters.template_lines, profiles)
-    redacted, pii_counts = templates.kept | "PiiRedact" >> PiiRedact(manifest.pii.enabled, profiles)
-    undeduped = sorted(name for name, checks in profiles.items() if "dedup" not in checks)
-    to_dedup = redacted.kept
-    if undeduped:  # sources whose profile has no `dedup` go around the stage
-        parts = redacted.kept | "DedupOrNot" >> beam.Partition(lambda r, _n: int(r["source"] in undeduped), 2)
-        to_dedup = parts[0]
-    dedup = to_dedup | "Dedup" >> Dedup(manifest.dedup)
-
-    stages = [ingest, normalized, allowed, quality, templates, redacted, dedup]
-    kept = dedup.kept
-    if undeduped:
-        kept = (dedup.kept, parts[1]) | "WithUndeduped" >> beam.Flatten()
-    profile_names = {s.name: s.filters for s in manifest.sources}
-    profile_stats = {name: {"profile": profile_names[name], "checks": sorted(checks)}
-                     for name, checks in sorted(profiles.items())}
-    (p | "ProfileStats" >> beam.Create([profile_stats])) | "WriteProfileStats" >> WriteJson(
+    (p | "ProfileStats" >> beam.Create([profile_stats(manifest)])) | "WriteProfileStats" >> WriteJson(
         join(out, "stats", "profiles.json"))
-    pii_counts | "WritePiiStats" >> WriteJson(join(out, "stats", "pii.json"))
-    dedup.stats | "WriteDedupStats" >> WriteJson(join(out, "stats", "dedup.json"))
-    removed = tuple(s.removed for s in stages) | "AllRemoved" >> beam.Flatten()
-    failed = tuple(s.failed for s in stages) | "AllFailed" >> beam.Flatten()
-
-    kept | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes)
+    removed = tuple(o.removed for o in outputs) | "AllRemoved" >> beam.Flatten()
+    failed = tuple(o.failed for o in outputs) | "AllFailed" >> beam.Flatten()
+    docs | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes)
     removed | "WriteRemoved" >> write_removed(join(out, "removed"), shard_bytes)
     failed | "WriteDeadLetter" >> write_dead_letter(join(out, "dead_letter"), shard_bytes)
 
-    sources = [s.name for s in manifest.sources]
-    (
-        (ingest.kept, ingest.removed, ingest.failed)
-        | "AllInputs" >> beam.Flatten()
-        | "SourceOf" >> beam.Map(lambda r: r["source"])
-        | "CountPerSource" >> beam.combiners.Count.PerElement()
-        | "PerSourceList" >> beam.combiners.ToList()
-        | "InputStats" >> beam.Map(lambda kv: {"input_docs_per_source": {**dict.fromkeys(sources, 0), **dict(kv)}})
-        | "WriteInputStats" >> WriteJson(join(out, "stats", "ingest.json"))
-    )
+
+def profile_stats(manifest: Manifest) -> dict[str, dict[str, Any]]:
+    """Which filter profile, and so which checks, each source ran under (``report.json``'s ``profiles``)."""
+    names = {s.name: s.filters for s in manifest.sources}
+    return {name: {"profile": names[name], "checks": sorted(checks)}
+            for name, checks in sorted(manifest.source_profiles().items())}
 
 
 def prepare_out(out: str) -> None:
@@ -218,7 +198,7 @@ def prepare_out(out: str) -> None:
 
 
 def _is_output_part(name: str) -> bool:
-    return name in OUTPUT_PARTS or name.startswith("report.json.tmp-")
+    return name in OUTPUT_PARTS or name.startswith(("report.json.tmp-", "report.html.tmp-"))
 
 
 def _refuse_foreign(out: str, entries: set[str]) -> None:
@@ -298,16 +278,16 @@ class _Progress:
 
 
 @dataclass
-class Plan:
+class RunPlan:
     """A run's checked inputs: the manifest, its read units, the Beam options and the output location."""
 
     manifest: Manifest
-    units: list[dict[str, Any]]
+    units: list[Unit]
     options: PipelineOptions
     out: str
 
 
-def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbose: bool = False) -> Plan:
+def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbose: bool = False) -> RunPlan:
     """Load and check everything a run needs, without touching ``out``."""
     beam_args = list(beam_args)
     if not verbose and not any(a.startswith("--default_sdk_harness_log_level") for a in beam_args):
@@ -320,10 +300,10 @@ def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbos
     out = out.rstrip("/") if is_remote(out) else os.path.abspath(out)
     units = plan_units(manifest)
     check_dataflow(options, out, units)
-    return Plan(manifest, units, options, out)
+    return RunPlan(manifest, units, options, out)
 
 
-def dry_run(plan: Plan):
+def dry_run(plan: RunPlan):
     """Build the job without running anything and return its runner-API pipeline proto. DataflowRunner does this
     itself with ``--dry_run=True`` (it also builds and stages-to-be the worker package, offline); other runners
     would ignore that option and run, so for them roots only builds the graph."""
@@ -345,7 +325,8 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
         names = {t.unique_name for t in proto.components.transforms.values()}
         print(f"roots: dry run: the {options.view_as(StandardOptions).runner or 'DirectRunner'} job was built "
               f"({len(proto.components.transforms)} transforms; stages: "
-              f"{', '.join(s for s in STAGES if s in names)}). Nothing ran and no report was written.",
+              f"{', '.join(n for n in [*(s.name for s in STAGES), *WRITERS] if n in names)}). Nothing ran and no "
+              "report was written.",
               file=sys.stderr)
         return None
     workers_here = is_local(options) and not is_remote(out)
@@ -368,7 +349,7 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
         shutil.rmtree(progress_dir, ignore_errors=True)
     report = build_report(out, plan.manifest.name)
     report["filters"] = describe_filters(plan.manifest, report)
-    write_report(out, report)  # last: its presence marks the output as complete
+    publish(out, report)  # report.json last: its presence marks the output as complete
     return report
 
 
@@ -388,4 +369,4 @@ def describe_filters(manifest: Manifest, report: dict[str, Any]) -> dict[str, di
 
     seen = set(report["languages"]) | {lang for lang in report["removed_by_language"] if lang}
     return {lang: describe_checks(lang, manifest.filters.params_for(lang)) for lang in sorted(seen)
-            if not lang.startswith("code-") and lang != "unknown"}
+            if not is_code(lang) and lang != "unknown"}

@@ -32,8 +32,8 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.errors import UserError
-from pipeline.fs import exists, is_remote, list_files, open_input
+from core.errors import UserError
+from core.fs import exists, is_remote, list_files, open_input
 from pipeline.write import commit_files, is_tmp, tmp_name, write_atomically, write_file
 from tokenizer.megatron import encode_documents, encode_index, token_dtype
 from tokenizer.mix import build_mix, data_path

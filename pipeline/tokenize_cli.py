@@ -35,15 +35,15 @@ def register(sub) -> None:
 def handle(args: argparse.Namespace, beam_args: list[str]) -> int:
     from rich.console import Console
 
-    from pipeline.fs import is_remote
+    from core.fs import is_remote
     from pipeline.tokenize import plan_tokenize, tokenize_run
-    from pipeline.tokens_report import refresh_html, render_tokens_table
+    from reports.tokens import refresh_html, render_tokens_table
 
     plan = plan_tokenize(args.out, args.tokenizer, args.dest, args.alpha, args.eod, args.train_tokens, beam_args)
     index = tokenize_run(plan)
     console = Console()
     if not args.quiet:
-        from pipeline.report import load_report
+        from reports.load import load_report
 
         render_tokens_table(index, load_report(plan.out) if not is_remote(plan.out) else None, console)
     html = refresh_html(plan.out, index, args.tokenizer) if not is_remote(plan.out) else None

@@ -18,7 +18,6 @@ import io
 import json
 import math
 import os
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +25,7 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
+from core.fs import is_tmp, tmp_name, write_atomically
 from pipeline.stage import Record
 
 SHARD_SCHEMA = pa.schema([
@@ -43,6 +43,7 @@ REMOVED_SCHEMA = pa.schema([
     ("reason", pa.string()),
     ("value", pa.string()),          # JSON: filters measure floats, ints, strings
     ("duplicate_of", pa.string()),   # the kept document, for duplicates
+    ("stage", pa.string()),          # the stage that removed it (pipeline.stages)
     ("language", pa.string()),
     ("source", pa.string()),
     ("locator", pa.string()),
@@ -50,7 +51,7 @@ REMOVED_SCHEMA = pa.schema([
     ("meta", pa.string()),
 ])
 
-DEAD_LETTER_FIELDS = ("id", "source", "locator", "error", "meta")
+DEAD_LETTER_FIELDS = ("id", "source", "locator", "stage", "error", "meta")
 
 #: rows per Arrow record batch inside a shard: fixed, so the bytes of a shard never depend on how it was built
 ARROW_CHUNK_ROWS = 4096
@@ -98,28 +99,9 @@ def encode_jsonl(rows: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows).encode("utf-8")
 
 
-#: marks a file that is still being written (or was orphaned by a killed or retried worker)
-TMP_MARK = ".tmp-"
-
-
-def tmp_name(path: str) -> str:
-    return f"{path}{TMP_MARK}{uuid.uuid4().hex}"
-
-
-def is_tmp(path: str) -> bool:
-    return TMP_MARK in path.rsplit("/", 1)[-1]
-
-
 def write_file(path: str, data: bytes) -> None:
     with FileSystems.create(path) as f:
         f.write(data)
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Write to a temporary name beside ``path``, then rename: readers see the whole file or none."""
-    tmp = tmp_name(path)
-    write_file(tmp, data)
-    FileSystems.rename([tmp], [path])
 
 
 def commit_files(root: str, moves: list[tuple[str, str]]) -> None:

@@ -21,14 +21,14 @@ def _collect(pcoll, path: Path, label: str):
 
 
 def run_stage(transform: beam.PTransform, records: list[dict], extra: str | None = None):
-    """(kept, removed, failed[, extra]) of ``transform`` applied to ``records``; ``extra`` names a second output
-    when the transform returns ``(StageOutput, PCollection)``."""
+    """(kept, removed, failed[, extra]) of ``transform`` applied to ``records``; with ``extra``, the stage's
+    ``stats`` output too."""
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         options = PipelineOptions([])
         with beam.Pipeline(runner=make_runner(options), options=options) as p:
             result = p | beam.Create(records) | transform
-            stage, side = (result if isinstance(result, tuple) and len(result) == 2 else (result, None))
+            stage, side = result, (result.stats if extra else None)
             for name in ("kept", "removed", "failed"):
                 _collect(getattr(stage, name), tmp / f"{name}.json", name)
             if side is not None:

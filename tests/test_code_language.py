@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from filters.code_language import is_cpp, language_from_content
-from pipeline.readers import code_document
+from pipeline.ingest.code import code_document
 from tests.conftest import write_manifest
 
 C_HEADER = '''/* zlib-style public header */

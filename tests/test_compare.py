@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.compare import compare_reports, load_report_at, signed
-from pipeline.errors import UserError
-from pipeline.html_report import render_html
+from core.errors import UserError
+from reports.compare import compare_reports, signed
+from reports.html import render_html
+from reports.load import load_report_at
 from tests.conftest import roots_cli
 from tests.test_report_html import Page, shared_run
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import UserError
+from core.errors import UserError
+from core.fs import tmp_name
 from pipeline.run import prepare_out, run
-from pipeline.write import commit_files, tmp_name
+from pipeline.write import commit_files
 from tests.conftest import SAMPLE, output_bytes, roots_cli
 
 #: the output parts written as shards with an index

@@ -25,9 +25,9 @@ from filters.dedup import (
     normalize_exact,
     shingle_hash,
     shingle_kind,
+    shingle_words,
     shingles,
     signatures_batch,
-    words,
 )
 
 P = DedupParams()
@@ -79,7 +79,7 @@ def test_shingle_kind_by_language() -> None:
 
 def test_word_shingles_are_lowercased_punctuation_free_5grams() -> None:
     text = "The quick, brown fox -- jumps over the LAZY dog!"
-    assert words(text) == ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"]
+    assert shingle_words(text) == ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"]
     sh = shingles(text, "en", P)
     assert sh[0] == b"the quick brown fox jumps"
     assert sh[-1] == b"jumps over the lazy dog"

@@ -16,13 +16,13 @@ from pipeline.dedup import (
     NEAR_REASON,
     ConnectedComponents,
     Dedup,
-    ExactDedup,
-    NearDedup,
     union_find_labels,
 )
 
 P = DedupParams()
 FAST = DedupParams(max_rounds=4)  # duplicate clusters here converge in 1-3 rounds; fewer stages keep tests quick
+NEAR_ONLY = FAST.model_copy(update={"exact": False})
+EXACT_ONLY = FAST.model_copy(update={"near": False})
 
 
 def _dump(pcoll: beam.PCollection, path: Path, label: str) -> None:
@@ -158,7 +158,7 @@ def test_empty_and_one_word_documents(tmp_path: Path) -> None:
         rec("w3", "other"),
         {**rec("x1", "unused"), "text": None},
     ]
-    got, near = run_dedups(tmp_path, [(records, Dedup(FAST)), (records[:7], NearDedup(FAST))])
+    got, near = run_dedups(tmp_path, [(records, Dedup(FAST)), (records[:7], Dedup(NEAR_ONLY))])
     assert got["kept_ids"] == ["e1", "e2", "e3", "e4", "w1", "w3"]  # empty texts are left to other filters
     assert got["removed_by_id"]["w2"]["reason"] == EXACT_REASON
     assert [r["id"] for r in got["failed"]] == ["x1"] and "text" in got["failed"][0]["error"]
@@ -197,7 +197,7 @@ def test_exact_only_and_unverified_near(tmp_path: Path) -> None:
     a, b = " ".join(BASE), " ".join(J09)
     records = [rec("a", a), rec("b", b), rec("c", a.upper())]
     exact, got = run_dedups(
-        tmp_path, [(records, ExactDedup(FAST)), (records, Dedup(DedupParams(verify=False, max_rounds=4)))]
+        tmp_path, [(records, Dedup(EXACT_ONLY)), (records, Dedup(DedupParams(verify=False, max_rounds=4)))]
     )
     assert exact["kept_ids"] == ["a", "b"] and exact["removed_by_id"]["c"]["reason"] == EXACT_REASON
     assert got["kept_ids"] == ["a"]

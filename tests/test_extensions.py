@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extensions import PROGRAMMING_LANGUAGES, extension, programming_language
+from core.languages import PROGRAMMING_LANGUAGES, extension, programming_language
 
 
 def test_thirteen_roots_languages():

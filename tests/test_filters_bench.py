@@ -1,8 +1,8 @@
-"""The filters benchmark runs end to end on a small corpus (figures are printed by ``python -m filters.bench``)."""
+"""The filters benchmark runs end to end on a small corpus (figures are printed by ``python -m bench.filters``)."""
 
 from __future__ import annotations
 
-from filters.bench import bench_filters, generate_corpus
+from bench.filters import bench_filters, generate_corpus
 
 
 def test_bench_small_corpus() -> None:

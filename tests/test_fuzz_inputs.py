@@ -26,9 +26,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import UserError
 from manifests.schema import check_inputs, load_manifest
-from pipeline.errors import UserError
-from pipeline.readers import JSON_ESCAPE_FACTOR, plan_units, read_unit
+from pipeline.ingest.jsonl import JSON_ESCAPE_FACTOR
+from pipeline.ingest.plan import plan_units, read_unit
 from tests.conftest import read_arrow, roots_cli, write_manifest
 
 ROUTES = ("kept", "removed", "failed")

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from manifests.schema import load_manifest
-from pipeline.readers import plan_units, read_unit
+from pipeline.ingest.plan import plan_units, read_unit
 from tests.conftest import write_jsonl, write_manifest
 
 
@@ -191,6 +191,6 @@ def test_hub_sources_plan_shards_through_datasets(tmp_path, monkeypatch, kind):
                                  "    revision: null\n")
     manifest = load_manifest(m)
     units = plan_units(manifest)
-    assert [u["kind"] for u in units] == ["hf_shard", "hf_shard"]
+    assert [u.kind for u in units] == ["hf_shard", "hf_shard"]
     texts = sorted(r["text"] for u in units for _, r in read_unit(manifest, u))
     assert texts == ["a", "b", "c"]

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from pipeline.langid import chinese_script, default_model_path, identify_batch, load_model
+from pipeline.langid import chinese_script, default_model_path, identify_batch, load_lid_model
 
 TEXTS = {
     "en": "The city council met on Tuesday evening to discuss the new library and the repairs to the old bridge.",
@@ -26,7 +26,7 @@ TEXTS = {
 
 @pytest.fixture(scope="module")
 def model():
-    return load_model()
+    return load_lid_model()
 
 
 def test_model_ships_with_a_package():

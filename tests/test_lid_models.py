@@ -9,7 +9,7 @@ import fasttext
 import pytest
 
 from filters.lid_labels import ROOTS_46, ROOTS_LANGUAGES, is_roots_language, roots_code
-from pipeline.langid import identify_batch, load_model
+from pipeline.langid import identify_batch, load_lid_model
 from pipeline.lid_models import CLD2, SOURCE, Identifier
 from tests.conftest import read_shards, write_jsonl, write_manifest
 
@@ -107,7 +107,7 @@ dedup: {{exact: false, near: false}}
 
 @pytest.fixture(scope="module")
 def lid176():
-    return Identifier(load_model())
+    return Identifier(load_lid_model())
 
 
 def test_cld2_decides_what_lid176_cannot_know(lid176):
@@ -150,7 +150,7 @@ dedup: {exact: false, near: false}
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["lid_models"] == {SOURCE: 7}
     assert report["roots_coverage"]["tw"]["docs"] == 5 and report["roots_coverage"]["tw"]["models"] == {SOURCE: 5}
-    from pipeline.html_report import render_html
+    from reports.html import render_html
 
     page = render_html(report)
     assert 'data-table="roots_coverage"' in page and '<tr data-key="tw">' in page and "source 5" in page

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import UserError
 from manifests.schema import check_inputs, load_manifest
-from pipeline.errors import UserError
 from tests.conftest import SAMPLE, roots_cli, write_manifest
 
 GOOD = """

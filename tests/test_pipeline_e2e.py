@@ -6,8 +6,8 @@ import json
 
 import datasets
 
-from pipeline.report import build_report
 from pipeline.run import run
+from reports.build import build_report
 from tests.conftest import SAMPLE, output_bytes, read_shards, roots_cli, write_jsonl, write_manifest
 
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from core.errors import UserError
 from filters import NL_CHECKS, FilterConfig, filter_batch
 from filters.profiles import PROFILE_CHECKS, all_profiles, shipped_profiles, small_document_batch
 from filters.wordlists import flagged_words
 from manifests.schema import check_inputs, parse_manifest
-from pipeline.errors import UserError
 from pipeline.run import run
 from tests.conftest import read_shards, write_jsonl, write_manifest
 
@@ -110,7 +110,7 @@ def test_profiles_per_source_end_to_end(tmp_path) -> None:
     reasons = sorted(zip(removed.column("source").to_pylist(), removed.column("reason").to_pylist(), strict=True))
     assert [r for r in reasons if r[0] == "cur"] == [("cur", "exact_duplicate"), ("cur", "small_document")]
     assert not [r for r in reasons if r[0] == "raw"]
-    from pipeline.html_report import write_html_report
+    from reports.html import write_html_report
 
     write_html_report(report, str(tmp_path / "report.html"))
     html = (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from filters import FilterConfig, TemplateLinesParams
 from manifests.schema import load_manifest
-from pipeline.quality import Normalize, PiiRedact, QualityFilter, TemplateLines
+from pipeline.normalize import Normalize
+from pipeline.pii import PiiRedact
+from pipeline.quality import QualityFilter
 from pipeline.stage import doc_id
+from pipeline.templates import TemplateLines
 from tests.beam_helpers import run_stage
 from tests.conftest import roots_cli, write_manifest
 

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.compare import compare_reports
-from pipeline.errors import UserError
-from pipeline.html_report import LinearScale, LogScale, load_tokenizer_report, pct, render_html, tick_labels
-from pipeline.report import build_report, funnel, load_report
+from core.errors import UserError
+from reports.build import build_report, funnel_from_reasons
+from reports.compare import compare_reports
+from reports.html import render_html
+from reports.load import load_report, load_tokenizer_report
+from reports.svg import LinearScale, LogScale, pct, tick_labels
 from tests.conftest import read_arrow, read_shards, roots_cli, write_jsonl, write_manifest
 
 # ----------------------------------------------------------------------------------------------- a small real run
@@ -307,7 +309,7 @@ def hostile_report() -> dict:
               "languages": {HOSTILE: {"docs": 4, "bytes": 400}, "fr": {"docs": 2, "bytes": 50}},
               "programming_languages": {"c'est\"": {"docs": 1, "bytes": 3}},
               "removed_by_language": {HOSTILE: removed}, "kept_bytes": 453, "shards": 3}
-    report["funnel"] = funnel(10, 0, removed)
+    report["funnel"] = funnel_from_reasons(10, 0, removed)
     return report
 
 

@@ -16,7 +16,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability.api import beam_runner_api_pb2
 
-from pipeline.errors import UserError
+from core.errors import UserError
 from pipeline.run import dry_run, is_local, plan_run, prepare_out, run
 from tests.conftest import REPO, SAMPLE, output_bytes
 from tests.fake_fs import FakeBucketFileSystem

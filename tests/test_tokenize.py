@@ -17,7 +17,7 @@ import pytest
 import yaml
 from tokenizers import Tokenizer
 
-from pipeline.errors import UserError
+from core.errors import UserError
 from pipeline.write import SHARD_SCHEMA, encode_arrow
 from tests.conftest import read_arrow, tree_bytes
 

@@ -20,9 +20,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tokenizers import Tokenizer
 
+from core.errors import UserError
 from tokenizer.cli import register
 from tokenizer.config import BLOOM_VOCAB_SIZE, TokenizerConfig, load_manifest
-from tokenizer.errors import UserError
 from tokenizer.evaluate import count_words
 from tokenizer.sampling import (
     Deduper,
@@ -524,7 +524,7 @@ def test_cli_subcommand(corpus, tmp_path, capsys):
 
 
 def test_bench_runs_small(tmp_path):
-    from tokenizer.bench import bench_tokenizer
+    from bench.tokenizer import bench_tokenizer
 
     result = bench_tokenizer(total_mb=0.3, out_dir=tmp_path, vocab_size=600, check_threads=False, verbose=False)
     assert result["corpus_bytes"] >= 0.3e6

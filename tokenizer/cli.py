@@ -1,13 +1,12 @@
 """The ``roots tokenizer`` subcommand.
 
 ``roots tokenizer MANIFEST --out DIR [--update-lock] [--no-gpt2-baseline]``. The handler returns an exit code and
-lets ``tokenizer.errors.UserError`` propagate: the ``roots`` CLI prints it as one line and exits 2.
+lets ``core.errors.UserError`` propagate: the ``roots`` CLI prints it as one line and exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from tokenizer.lock import LOCK_NAME
 from tokenizer.run import REPORT_NAME, TOKENIZER_NAME, RunResult, train_from_manifest
@@ -63,20 +62,3 @@ def handle(args: argparse.Namespace, extra: list[str] | None = None) -> int:
     print(summary(result))
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tokenizer.cli`` (the same subcommand, standalone)."""
-    from tokenizer.errors import UserError
-
-    parser = argparse.ArgumentParser(prog="roots")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,15 +14,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.errors import UserError
 from manifests.loading import field_errors, read_yaml
-from tokenizer.errors import UserError
 
 #: BLOOM's effective vocabulary (bigscience tr11 README: "Vocabulary size is 250,680 tokens").
 BLOOM_VOCAB_SIZE = 250_680
 #: BLOOM's special tokens; their position in the list is their id (``<unk>``=0, ``<s>``=1, ``</s>``=2, ``<pad>``=3).
 BLOOM_SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
 #: Languages whose name starts with this are source code: exempt from line dedup, as BLOOM exempted ``lm_code``.
-CODE_PREFIX = "code-"
 #: Byte-level BPE always starts from the 256 byte symbols.
 BYTE_ALPHABET_SIZE = 256
 
@@ -149,9 +148,4 @@ def load_manifest(path: str | os.PathLike) -> TokenizerManifest:
     """Read and validate a tokenizer manifest file."""
     data = read_yaml(path, "tokenizer manifest", "manifests/tokenizer.yaml")
     return parse_manifest(data, str(path), str(Path(path).resolve().parent))
-
-
-def is_code(language: str) -> bool:
-    """True for ``code-<pl>`` languages."""
-    return language.startswith(CODE_PREFIX)
 

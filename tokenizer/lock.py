@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from tokenizer.errors import UserError
+from core.errors import UserError
 from tokenizer.shards import Shard
 
 LOCK_NAME = "tokenizer.lock.json"

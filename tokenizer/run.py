@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.fs import write_atomically
 from tokenizer import lock as lockfile
 from tokenizer.config import TokenizerConfig, load_manifest
 from tokenizer.evaluate import DEFINITIONS, evaluate
-from tokenizer.sampling import Plan, SampleStream, iter_heldout_docs, plan_sample, scan
+from tokenizer.sampling import SamplePlan, SampleStream, iter_heldout_docs, plan_sample, scan
 from tokenizer.shards import resolve_shards
 from tokenizer.train import to_json_bytes, train
 
@@ -65,12 +66,10 @@ def peak_rss_mb() -> float:
 
 
 def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomically(str(path), data)
 
 
-def _sample_summary(plan: Plan, kept: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
+def _sample_summary(plan: SamplePlan, kept: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
     """Per language: what was available, asked for, sampled, and trained on after dedup (lock and report)."""
     out = {}
     for lang, s in plan.stats.items():
@@ -98,7 +97,7 @@ def _hf_config(config: TokenizerConfig) -> dict[str, Any]:
     return data
 
 
-def _heldout_texts(plan: Plan, config: TokenizerConfig) -> dict[str, list[str]]:
+def _heldout_texts(plan: SamplePlan, config: TokenizerConfig) -> dict[str, list[str]]:
     """Held-out texts per language; every language of the shards is present, possibly with no documents."""
     texts: dict[str, list[str]] = {lang: [] for lang in plan.stats}
     for _id, lang, text in iter_heldout_docs(plan.shards, config):

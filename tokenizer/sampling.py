@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow.compute as pc
 
-from tokenizer.config import TokenizerConfig, is_code
-from tokenizer.errors import UserError
+from core.errors import UserError
+from core.languages import is_code
+from tokenizer.config import TokenizerConfig
 from tokenizer.shards import Shard, iter_batches
 
 _SPACE = 1 << 64  # hashes are 64-bit: a fraction f of documents is "hash < f * 2**64"
@@ -133,7 +134,7 @@ def alpha_targets(
 
 
 @dataclass
-class Plan:
+class SamplePlan:
     """Which documents the sample holds: selected rows per shard, and what that amounts to per language."""
 
     shards: list[Shard]
@@ -183,7 +184,7 @@ def first_fraction(target: int, stats: LanguageStats) -> float:
     return 1.25 * target / stats.available_bytes + 64 / stats.available_docs
 
 
-def plan_sample(shards: list[Shard], config: TokenizerConfig, stats: Mapping[str, LanguageStats]) -> Plan:
+def plan_sample(shards: list[Shard], config: TokenizerConfig, stats: Mapping[str, LanguageStats]) -> SamplePlan:
     """Pass 2: choose each language's documents (see module docstring)."""
     available = {lang: s.available_bytes for lang, s in stats.items()}
     if sum(available.values()) == 0:
@@ -210,7 +211,8 @@ def plan_sample(shards: list[Shard], config: TokenizerConfig, stats: Mapping[str
         for si, row in chosen:
             per_shard[si].append(row)
     rows = {shards[si].rel: np.array(sorted(r), dtype=np.int64) for si, r in per_shard.items()}
-    return Plan(shards=shards, stats=dict(stats), probabilities=probs, targets=targets, rows=rows, sampled=sampled)
+    return SamplePlan(shards=shards, stats=dict(stats), probabilities=probs, targets=targets, rows=rows,
+                      sampled=sampled)
 
 
 class Deduper:
@@ -246,7 +248,7 @@ class Deduper:
         return "\n".join(kept)
 
 
-def iter_sample_docs(plan: Plan) -> Iterator[tuple[list[str], list[str], list[str]]]:
+def iter_sample_docs(plan: SamplePlan) -> Iterator[tuple[list[str], list[str], list[str]]]:
     """Pass 3 (raw): (ids, languages, texts) of the sampled documents, one list per record batch, in fixed order."""
     for shard in plan.shards:
         rows = plan.rows.get(shard.rel)
@@ -299,7 +301,7 @@ class SampleStream:
     were actually yielded.
     """
 
-    def __init__(self, plan: Plan, config: TokenizerConfig) -> None:
+    def __init__(self, plan: SamplePlan, config: TokenizerConfig) -> None:
         self.plan, self.config = plan, config
         self.kept: dict[str, dict[str, int]] = {}
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from core.errors import UserError
 from tokenizer.config import TokenizerManifest
-from tokenizer.errors import UserError
 
 #: Columns every shard must have for training.
 REQUIRED_COLUMNS = ("id", "text", "language")

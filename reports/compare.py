@@ -8,36 +8,12 @@ moved even when every language lost bytes.
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
-from pipeline.errors import UserError
-from pipeline.report import load_report
+from reports.terminal import share
 
 #: the run-level counters compared, in the order shown
 TOTALS = ("input_docs", "kept_docs", "kept_bytes", "removed_docs", "failed_docs")
-
-
-def load_report_at(path: str) -> dict[str, Any]:
-    """The pipeline report of a run folder, or of a ``report.json`` path given directly."""
-    if os.path.isdir(path):
-        return load_report(path)
-    if not os.path.exists(path):
-        raise UserError(f"{path}: no such run folder or report.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            report = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(f"{path}: cannot read it as a roots report.json ({e})") from e
-    if not isinstance(report, dict) or "languages" not in report or "kept_bytes" not in report:
-        raise UserError(f"{path}: not a pipeline report.json (no `languages`/`kept_bytes`); "
-                        "pass the --out folder of a `roots run`")
-    return report
-
-
-def _share(part: int, whole: int) -> float:
-    return 100 * part / whole if whole else 0.0
 
 
 def _status(in_current: bool, in_other: bool) -> str:
@@ -51,7 +27,7 @@ def _language_deltas(cur: dict[str, dict[str, int]], cur_total: int, oth: dict[s
     for lang in set(cur) | set(oth):
         c = cur.get(lang, {"docs": 0, "bytes": 0})
         o = oth.get(lang, {"docs": 0, "bytes": 0})
-        share_c, share_o = _share(c["bytes"], cur_total), _share(o["bytes"], oth_total)
+        share_c, share_o = share(c["bytes"], cur_total), share(o["bytes"], oth_total)
         rows[lang] = {
             "status": _status(lang in cur, lang in oth),
             "docs_current": c["docs"], "docs_other": o["docs"], "docs_delta": c["docs"] - o["docs"],

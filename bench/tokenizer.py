@@ -7,7 +7,7 @@ very text that run trained on (dumped to a file first), times ``Tokenizer.train(
 pre-tokenizer and trainer. Each side runs in its own process so its peak RSS is its own. Overhead is what the
 streaming, sampling, hashing and dedup add to the training time; the goal is <= 15 %.
 
-Run: ``python -m tokenizer.bench --total-mb 100 --out /tmp/roots-bench``.
+Run: ``python -m bench.tokenizer --total-mb 100 --out /tmp/roots-bench``.
 """
 
 from __future__ import annotations
@@ -289,7 +289,7 @@ def format_result(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tokenizer.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.tokenizer", description=__doc__.splitlines()[0])
     parser.add_argument("--total-mb", type=float, default=100)
     parser.add_argument("--out", default=None, help="work directory (default: a new temporary one)")
     parser.add_argument("--vocab-size", type=int, default=250_680)

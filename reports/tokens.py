@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.html_report import BLUE, ORANGE, PURPLE, Col, Mark, Row, Series, _figure, _Ids, bar_chart, esc, pct, table
+from reports.html import Col, _figure, table
+from reports.svg import BLUE, ORANGE, PURPLE, Ids, Mark, Row, Series, bar_chart, esc, pct
 
 
 def _kept_bytes(report: dict[str, Any] | None) -> dict[str, int]:
@@ -59,7 +60,7 @@ def render_tokens_table(tokens: dict[str, Any], report: dict[str, Any] | None, c
     console.print(table_)
 
 
-def tokens_section(ids: _Ids, tokens: dict[str, Any], report: dict[str, Any] | None) -> str:
+def tokens_section(ids: Ids, tokens: dict[str, Any], report: dict[str, Any] | None) -> str:
     """The ``Tokens`` section of report.html: shares of bytes, of tokens and the sampling weights, and the table."""
     rows = token_rows(tokens, report)
     series = [Series("share of kept bytes", BLUE), Series("share of tokens", ORANGE, "hatch"),
@@ -96,9 +97,9 @@ def refresh_html(out: str, tokens: dict[str, Any], tokenizer_dir: str | None = N
     """Rewrite ``OUT/report.html`` with the tokens section (and the tokenizer's, when its report loads)."""
     import os
 
-    from pipeline.errors import UserError
-    from pipeline.html_report import load_tokenizer_report, write_html_report
-    from pipeline.report import load_report
+    from core.errors import UserError
+    from reports.html import write_html_report
+    from reports.load import load_report, load_tokenizer_report
 
     report = load_report(out)
     tok = None

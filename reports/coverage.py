@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from filters.lid_labels import ROOTS_LANGUAGES
+from core.languages import ROOTS_LANGUAGES
 
 UNRECORDED = "unrecorded"
 
@@ -86,7 +86,8 @@ def _models(models: dict[str, int]) -> str:
 
 def coverage_html(report: dict[str, Any]) -> str:
     """The report page's section: ROOTS-46 table (every language, found or not) and the languages outside ROOTS."""
-    from pipeline.html_report import Col, esc, table
+    from reports.html import Col, table
+    from reports.svg import esc
 
     cov = report["roots_coverage"]
     found = sum(1 for v in cov.values() if v["docs"])

@@ -1,4 +1,4 @@
-"""Throughput of the pure filters on a generated multilingual corpus (``python -m filters.bench [MB]``).
+"""Throughput of the pure filters on a generated multilingual corpus (``python -m bench.filters [MB]``).
 
 The corpus is made here from small word lists (no downloads), deterministically from a seed: documents in ten
 languages and five scripts, of varied length, with some junk (repetition, symbol noise, too-short documents) and

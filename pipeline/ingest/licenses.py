@@ -19,9 +19,9 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+from core.fs import is_remote, open_input
 from filters.licenses import identify_text, is_license_file
 from manifests.schema import Manifest, Source
-from pipeline.fs import is_remote, open_input
 from pipeline.stage import Record
 
 #: a licence file larger than this is not a licence text (and is not read)
@@ -118,19 +118,19 @@ def _record_index(locator: str) -> int | None:
     return int(n) if sep and n.isdigit() else None
 
 
-def with_licenses(manifest: Manifest, source: Source, unit: dict[str, Any],
+def with_licenses(manifest: Manifest, source: Source, unit: Any,
                   routed: Iterator[tuple[str, Record]]) -> Iterator[tuple[str, Record]]:
     """``routed`` with each code record's ``license`` set (SPDX expression or ``None``) when the manifest filters
     code by licence; unchanged otherwise."""
     if source.type != "code" or manifest.filters.code.licenses is None:
         yield from routed
         return
-    kind = unit["kind"]
-    column = parquet_licenses(unit["path"], source.license_column) if kind == "code_parquet" else None
-    table = archive_licenses(unit["path"]) if kind == "code_archive" else None
+    kind = unit.kind
+    column = parquet_licenses(unit.path, source.license_column) if kind == "code_parquet" else None
+    table = archive_licenses(unit.path) if kind == "code_archive" else None
     for route, rec in routed:
         if kind == "code_file":
-            rec["license"] = folder_file_license(unit["root"], rec.get("path") or "")
+            rec["license"] = folder_file_license(unit.root, rec.get("path") or "")
         elif table is not None:
             rec["license"] = _nearest(rec.get("path") or "", table)
         elif column is not None:

@@ -1,0 +1,127 @@
+"""Files on this machine or on any Beam filesystem (``gs://``, ``s3://``, ...): every local/remote primitive.
+
+On Dataflow the workers can't see the launching machine's disk, so manifests point at ``gs://`` data and outputs
+go to ``gs://``. Readers open every input through ``open_input`` and the planner lists them through
+``list_files``; local paths keep using the OS directly (symlink and FIFO checks need it). Every file that must
+appear whole or not at all (an index, ``report.json``, ``report.html``, a tokenizer) is written with
+``write_atomically``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import uuid
+from typing import IO, Any
+
+from core.errors import UserError
+
+#: marks a file that is still being written (or was orphaned by a killed or retried worker)
+TMP_MARK = ".tmp-"
+
+
+def is_remote(path: str) -> bool:
+    """``gs://...`` and other Beam filesystems, as opposed to a path on this machine."""
+    return "://" in path
+
+
+def join(base: str, *parts: str) -> str:
+    """``base``/``parts``: with ``/`` for remote paths, the OS's separator for local ones."""
+    return "/".join([base.rstrip("/"), *parts]) if is_remote(base) else os.path.join(base, *parts)
+
+
+def tmp_name(path: str) -> str:
+    """A unique temporary name beside ``path`` (``TMP_MARK`` in it), renamed to ``path`` once complete."""
+    return f"{path}{TMP_MARK}{uuid.uuid4().hex}"
+
+
+def is_tmp(path: str) -> bool:
+    return TMP_MARK in path.rsplit("/", 1)[-1]
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write to a temporary name beside ``path``, then rename: readers see the whole file or none. Local files
+    are synced before the rename, so a crash cannot leave a renamed but empty file; missing folders are made (as
+    Beam's ``FileSystems.create`` does for remote paths)."""
+    tmp = tmp_name(path)
+    if is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.create(tmp) as f:
+            f.write(data)
+        FileSystems.rename([tmp], [path])
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def read_bytes(path: str) -> bytes:
+    """The whole file at ``path``."""
+    with open_input(path) as f:
+        return f.read()
+
+
+def load_json(path: str, what: str) -> Any:
+    """The JSON document at ``path``; a missing or unreadable file is a ``UserError`` naming ``path`` and
+    ``what`` it should have been (``"a roots report.json"``)."""
+    if not exists(path):
+        raise UserError(f"{path}: not found (expected {what})")
+    try:
+        return json.loads(read_bytes(path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UserError(f"{path}: cannot read it as {what} ({e})") from e
+
+
+def open_input(path: str) -> IO[bytes]:
+    """``path`` opened for reading raw bytes (no decompression: readers sniff compression themselves)."""
+    if not is_remote(path):
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
+    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def list_files(pattern: str) -> list[str]:
+    """Files matching a glob (``**`` recursive), sorted."""
+    if not is_remote(pattern):
+        return sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        (result,) = FileSystems.match([pattern])
+    except Exception:  # noqa: BLE001 - Beam raises BeamIOError for "no match" on some filesystems
+        return []
+    return sorted(m.path for m in result.metadata_list)
+
+
+def file_size(path: str) -> int:
+    if not is_remote(path):
+        return os.path.getsize(path)
+    from apache_beam.io.filesystems import FileSystems
+
+    (result,) = FileSystems.match([path])
+    return result.metadata_list[0].size_in_bytes
+
+
+def exists(path: str) -> bool:
+    if not is_remote(path):
+        return os.path.exists(path)
+    return bool(list_files(path) or list_files(path.rstrip("/") + "/**"))
+
+
+def is_folder(path: str) -> bool:
+    """A local directory, or a remote prefix with objects under it that is not itself an object."""
+    if not is_remote(path):
+        return os.path.isdir(path)
+    return not list_files(path) and bool(list_files(path.rstrip("/") + "/**"))
