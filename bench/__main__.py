@@ -1,6 +1,7 @@
 """``make bench``: every benchmark in one run, each in its own process so its peak memory is its own.
 
     python -m bench                 # all: filters (50 MB), dedup quality + speed (50/100 MB), tokenizer (100 MB),
+                                    # dedup hot keys (50k vs 200k), per-stage scale figures (200 MB),
                                     # then roots vs datatrove (100 MB)
     python -m bench filters dedup   # a subset
 
@@ -20,6 +21,8 @@ SUITES: dict[str, list[str]] = {
     "filters": [sys.executable, "-m", "filters.bench", "50"],
     "dedup": [sys.executable, "-m", "bench.dedup_eval"],
     "tokenizer": [sys.executable, "-m", "tokenizer.bench", "--total-mb", "100"],
+    "hotkeys": [sys.executable, "-m", "bench.engines", "hotkeys"],  # ROOTS_BENCH_HOT=50000,200000
+    "scale": [sys.executable, "-m", "bench.engines", "scale"],  # ROOTS_BENCH_MB=200
     "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }
 #: the line of the datatrove suite that the summary repeats last
