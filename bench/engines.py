@@ -210,7 +210,7 @@ def scale_child(args: argparse.Namespace) -> None:
             elif info.urn == "beam:metric:element_count:v1" and labels.get("PCOLLECTION") in gbk_inputs:
                 counts[labels["PCOLLECTION"]] = counts.get(labels["PCOLLECTION"], 0) + mi.extract_counter_value(info)
             elif info.urn == "beam:metric:sampled_byte_size:v1" and labels.get("PCOLLECTION") in gbk_inputs:
-                total, n, _, _ = mi.extract_distribution(info)
+                n, total, _, _ = mi.extract_distribution(info)
                 if n:
                     sizes[labels["PCOLLECTION"]] = total / n
     shuffle: dict[str, float] = defaultdict(float)
