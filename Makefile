@@ -9,12 +9,13 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.roots-installed
 OUT     ?= out/sample
 
-.PHONY: run test lint bench clean help
+.PHONY: run test lint bench jars clean help
 
 help:
 	@echo "make run    - run the pipeline on manifests/sample.yaml into $(OUT)/ (creates $(VENV))"
 	@echo "make test   - lint and run the tests (creates $(VENV))"
 	@echo "make bench  - print throughput and memory figures"
+	@echo "make jars   - fetch Beam's Flink and Spark job-server jars into $(JARS)/ (needs Maven Central)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,15 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Beam's job servers for FlinkRunner / SparkRunner, fetched once with Maven (Beam's own download bypasses the
+# machine's Maven set-up). No test depends on them.
+BEAM_VERSION  ?= 2.77.0
+FLINK_VERSION ?= 1.20
+JARS          ?= build/jars
+jars:
+	mvn -B -q dependency:copy -Dartifact=org.apache.beam:beam-runners-flink-$(FLINK_VERSION)-job-server:$(BEAM_VERSION) -DoutputDirectory=$(JARS)
+	mvn -B -q dependency:copy -Dartifact=org.apache.beam:beam-runners-spark-3-job-server:$(BEAM_VERSION) -DoutputDirectory=$(JARS)
 
 clean:
 	rm -rf out .pytest_cache

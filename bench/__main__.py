@@ -2,7 +2,8 @@
 
     python -m bench                 # all: filters (50 MB), dedup quality + speed (50/100 MB), language ID
                                     # accuracy + speed, C/C++ headers, tokenizer (100 MB), roots tokenize vs
-                                    # raw encode_batch (20 MB), then roots vs datatrove (100 MB)
+                                    # raw encode_batch (20 MB), dedup hot keys (50k vs 200k), per-stage scale
+                                    # figures (200 MB), then roots vs datatrove (100 MB)
     python -m bench filters dedup   # a subset
 
 Figures are printed, never asserted: a benchmark that fails only prints. Ratios are taken against baselines
@@ -24,6 +25,8 @@ SUITES: dict[str, list[str]] = {
     "codelang": [sys.executable, "-m", "bench.code_lang_eval"],
     "tokenizer": [sys.executable, "-m", "bench.tokenizer", "--total-mb", "100"],
     "tokenize": [sys.executable, "-m", "bench.tokenize_bench", "--mb", "20"],
+    "hotkeys": [sys.executable, "-m", "bench.engines", "hotkeys"],  # ROOTS_BENCH_HOT=50000,200000
+    "scale": [sys.executable, "-m", "bench.engines", "scale"],  # ROOTS_BENCH_MB=200
     "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }
 #: the line of the datatrove suite that the summary repeats last

@@ -5,17 +5,23 @@ Only ids, hashes and signatures travel through grouping steps; document texts go
 
 1. ``Fingerprint`` (batched): per record its exact key (:func:`filters.dedup.exact_key`) and MinHash signature
    (:func:`filters.dedup.signatures_batch`); records are keyed by id for the final join.
-2. Exact: ``((language, sha1), id)`` → ``GroupByKey`` → in each group of two or more the smallest id is kept, the
-   others get verdict ``exact_duplicate`` with ``duplicate_of`` = kept id and ``value`` = ``None``.
+2. Exact: ``((language, sha1), id)`` → per key its size and smallest id (a combiner) → every other id of a group of
+   two or more gets verdict ``exact_duplicate`` with ``duplicate_of`` = kept id and ``value`` = ``None``.
 3. Near, over the signatures of documents not removed in 2 (so near dedup runs on exact survivors, as if chained):
-   band keys ``(language, band, band hash)`` → ``GroupByKey`` of ids → in each bucket an edge from the smallest id
-   to every other (a star, so a bucket of k ids gives k-1 edges, not k(k-1)/2) → ``Distinct`` → with ``verify``,
+   band keys ``(language, band, band hash)`` → per bucket its smallest id → an edge from it to every other id in the
+   bucket (a star, so a bucket of k ids gives k-1 edges, not k(k-1)/2) → ``Distinct`` → with ``verify``,
    keep an edge only if the two signatures' Jaccard estimate is ≥ threshold (signatures joined by id) →
    :class:`ConnectedComponents` → in each component the smallest id is kept; every other member gets verdict
    ``near_duplicate`` with ``duplicate_of`` = kept id and ``value`` = Jaccard estimate between it and the kept doc
    (a chain A~B~C puts A, B, C in one component even when A and C alone are below the threshold, so the value
    can be below the threshold).
 4. One ``CoGroupByKey`` on id joins records with both verdict sets → kept / removed.
+
+No grouping step needs all members of a huge group at once (a real engine holds one key's values in one task, Flink
+in memory): a key's members are spread over up to ``fanout`` parts by a stable hash of their ids, a part's size
+and minimum are combined per key, and each part is then given the key's minimum (:class:`_LookupJoin`). A template
+page copied 200,000 times or an LSH bucket of 200,000 documents thus reaches a worker as groups of about
+200,000 / ``fanout`` ids (and at most ``fanout`` part summaries).
 
 Every choice is "smallest id", ids are stable hashes, and no step depends on element order, so the removed set and
 every field of it are the same for any runner and worker count. ``duplicate_of`` of an exact duplicate names the
@@ -27,6 +33,7 @@ Records that can't be fingerprinted (no ``id``, ``text`` not a string) go to ``f
 from __future__ import annotations
 
 import logging
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -71,6 +78,124 @@ class ComponentsOutput(NamedTuple):
 def _first(values: Iterable[Any]) -> Any:
     """First value of a (CoGroupByKey) iterable, or ``None``: those iterables are not lists, so never test truth."""
     return next(iter(values), None)
+
+
+#: default number of parts a grouping key's members are spread over: a key with n members is handled in groups of
+#: about n / HOT_KEY_FANOUT members (and at most this many parts per key meet in one group)
+HOT_KEY_FANOUT = 1024
+
+
+def _salt(value: str) -> int:
+    """A stable (never Python's salted ``hash``) spread of an id over a key's parts."""
+    return zlib.crc32(value.encode("utf-8", "surrogatepass"))
+
+
+class _CountMin(beam.CombineFn):
+    """``(count, smallest)`` pairs → their total count and overall smallest, in constant memory."""
+
+    def create_accumulator(self) -> tuple[int, Any]:
+        return 0, None
+
+    def add_input(self, acc: tuple[int, Any], value: tuple[int, Any]) -> tuple[int, Any]:
+        return self.merge_accumulators([acc, value])
+
+    def merge_accumulators(self, accs: Iterable[tuple[int, Any]]) -> tuple[int, Any]:
+        n, m = 0, None
+        for k, v in accs:
+            n += k
+            if v is not None and (m is None or v < m):
+                m = v
+        return n, m
+
+    def extract_output(self, acc: tuple[int, Any]) -> tuple[int, Any]:
+        return acc
+
+
+class _Parts(beam.PTransform):
+    """``(key, value)`` → ``((key, salt), values)``: a key's members in up to ``fanout`` parts by a stable hash of
+    each member's id (``salt_of``); equal values land in the same part."""
+
+    def __init__(self, fanout: int, salt_of: Any = None, label: str | None = None) -> None:
+        super().__init__(label)
+        if fanout < 1:
+            raise ValueError(f"fanout must be >= 1, got {fanout}")
+        self.fanout, self.salt_of = fanout, salt_of or _salt
+
+    def expand(self, items: beam.PCollection) -> beam.PCollection:
+        fanout, salt_of = self.fanout, self.salt_of
+        return (
+            items
+            | "Salt" >> beam.Map(lambda kv: ((kv[0], salt_of(kv[1]) % fanout), kv[1]))
+            | "Group" >> beam.GroupByKey()
+            | "AsList" >> beam.MapTuple(lambda ks, vs: (ks, list(vs)))
+        )
+
+
+def _spread(item: tuple[Any, dict[str, Iterable[Any]]], keep_missing: bool) -> Iterator[tuple[tuple[Any, int], Any]]:
+    """A key's table value and its parts' salts (at most ``fanout``) → ``((key, salt), (rank, x))`` per part."""
+    key, joined = item
+    x = _first(joined["x"])
+    if x is None and not keep_missing:
+        return
+    for rank, salt in enumerate(sorted(set(joined["salt"]))):
+        yield (key, salt), (rank, x)
+
+
+def _joined(item: tuple[tuple[Any, int], dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, int, Any, list]]:
+    (key, _), joined = item
+    rx = _first(joined["x"])
+    if rx is not None:
+        for values in joined["v"]:
+            yield key, rx[0], rx[1], values
+
+
+class _LookupJoin(beam.PTransform):
+    """``(key, value)`` items + a ``table`` of one ``(key, x)`` per key → ``(key, part, x, values)`` per part.
+
+    This replaces a ``GroupByKey`` whose groups can be huge (a template page copied 200,000 times, an LSH bucket
+    or a star centre shared by 200,000 documents): a real engine holds one key's values in one task (Flink in
+    memory). A key's members are split into up to ``fanout`` parts by a stable hash of each member's id
+    (``salt_of``); the key's ``x`` meets the list of its parts' salts (at most ``fanout`` of them), and is then
+    copied to each part. So no group handed to a worker holds more than about ``max(fanout, n / fanout)`` values
+    for a key of ``n`` members, and small keys cost no extra copies. No side inputs (an engine may re-read them
+    per bundle). ``values`` is a list; ``part`` ranks a key's parts from 0, so exactly one part of each key is
+    part 0. Items whose key is not in the table are dropped, unless ``keep_missing`` (then ``x`` is ``None``).
+    """
+
+    def __init__(self, table: beam.PCollection | None, fanout: int, salt_of: Any = None,
+                 keep_missing: bool = False, label: str | None = None) -> None:
+        super().__init__(label)
+        self.table, self.fanout, self.salt_of, self.keep_missing = table, fanout, salt_of, keep_missing
+
+    def expand(self, items: beam.PCollection) -> beam.PCollection:
+        parts = items | "Parts" >> _Parts(self.fanout, self.salt_of)
+        return self.join(parts, self.table)
+
+    def join(self, parts: beam.PCollection, table: beam.PCollection) -> beam.PCollection:
+        salts = parts | "SaltOfPart" >> beam.MapTuple(lambda ks, _: ks)
+        per_part = (
+            {"x": table, "salt": salts}
+            | "TableToParts" >> beam.CoGroupByKey()
+            | "Spread" >> beam.FlatMap(_spread, self.keep_missing)
+        )
+        return {"x": per_part, "v": parts} | "JoinParts" >> beam.CoGroupByKey() | "Joined" >> beam.FlatMap(_joined)
+
+
+class _MinJoin(_LookupJoin):
+    """``(key, value)`` → ``(key, part, (count, smallest value of the key), values of the part)`` (see
+    :class:`_LookupJoin`); the count and minimum come from the parts, combined per key."""
+
+    def __init__(self, fanout: int, salt_of: Any = None, label: str | None = None) -> None:
+        super().__init__(None, fanout, salt_of, label=label)
+
+    def expand(self, items: beam.PCollection) -> beam.PCollection:
+        parts = items | "Parts" >> _Parts(self.fanout, self.salt_of)
+        table = (
+            parts
+            | "PartCountMin" >> beam.MapTuple(lambda ks, vs: (ks[0], (len(vs), min(vs))))
+            | "CountMin" >> beam.CombinePerKey(_CountMin())
+        )
+        return self.join(parts, table)
 
 
 # ------------------------------------------------------------------------------------------- fingerprints
@@ -127,14 +252,17 @@ class _Fingerprint(beam.DoFn):
 # ------------------------------------------------------------------------------------------- exact
 
 
-def _exact_group(group: tuple[tuple[str, str], Iterable[str]]) -> Iterator[Any]:
-    """One exact-key group → verdicts for all but the smallest id; tagged ``size`` of groups of 2+."""
-    ids = sorted(set(group[1]))
-    if len(ids) < 2:
+def _exact_verdicts(item: tuple[Any, int, tuple[int, str], list[str]]) -> Iterator[Any]:
+    """One part of an exact-key group → verdicts for all but the group's smallest id; tagged ``size`` of groups of
+    2+ (once, from part 0)."""
+    _, part, (n, keep), ids = item
+    if n < 2:
         return
-    yield pvalue.TaggedOutput(_SIZE, len(ids))
-    for other in ids[1:]:
-        yield other, (EXACT_REASON, None, ids[0])
+    if part == 0:
+        yield pvalue.TaggedOutput(_SIZE, n)
+    for other in ids:
+        if other != keep:
+            yield other, (EXACT_REASON, None, keep)
 
 
 def _survivors(item: tuple[str, dict[str, list]]) -> Iterator[tuple[str, tuple[str, bytes]]]:
@@ -157,46 +285,49 @@ def _bands(item: tuple[str, tuple[str, bytes]], bands: int, rows: int) -> Iterat
         yield (lang, i, h), doc_id
 
 
-def _star_edges(bucket: tuple[Any, Iterable[str]]) -> Iterator[tuple[str, str]]:
-    """Edges from the smallest id of an LSH bucket to each other id in it."""
-    ids = sorted(set(bucket[1]))
-    for other in ids[1:]:
-        yield ids[0], other
+def _star_edges(item: tuple[Any, int, tuple[int, str], list[str]]) -> Iterator[tuple[str, str]]:
+    """Edges from the smallest id of an LSH bucket to each other id in this part of it."""
+    _, _, (_, center), ids = item
+    for other in set(ids):
+        if other != center:
+            yield center, other
 
 
 class PairJaccard(beam.PTransform):
     """``(a, b)`` id pairs → ``((a, b), jaccard_estimate)``, joining the two signatures by id (never texts).
 
     ``signatures`` is a PCollection of ``(id, (language, signature bytes))``. Pairs with an id that has no signature
-    are dropped.
+    are dropped. Both joins are :class:`_LookupJoin`, so the centre of a star of 200,000 pairs is handled in up to
+    ``fanout`` parts, each with its own copy of the centre's signature.
     """
 
-    def __init__(self, signatures: beam.PCollection, label: str | None = None) -> None:
+    def __init__(self, signatures: beam.PCollection, label: str | None = None, fanout: int = HOT_KEY_FANOUT) -> None:
         super().__init__(label)
         self.signatures = signatures
+        self.fanout = fanout
 
     def expand(self, pairs: beam.PCollection) -> beam.PCollection:
         sigs = self.signatures | "SigOnly" >> beam.MapTuple(lambda i, v: (i, v[1]))
 
-        def first_half(item: tuple[str, dict[str, list]]) -> Iterator[tuple[str, tuple[str, bytes]]]:
-            a, joined = item
-            sig = _first(joined["sig"])
-            if sig is not None:
-                for b in joined["pair"]:
-                    yield b, (a, sig)
+        def first_half(item: tuple[str, int, bytes, list[str]]) -> Iterator[tuple[str, tuple[str, bytes]]]:
+            a, _, sig, bs = item
+            for b in bs:
+                yield b, (a, sig)
 
-        def second_half(item: tuple[str, dict[str, list]]) -> Iterator[tuple[tuple[str, str], float]]:
-            b, joined = item
-            sig_b = _first(joined["sig"])
-            if sig_b is not None:
-                for a, sig_a in joined["half"]:
-                    yield (a, b), jaccard_estimate(sig_a, sig_b)
+        def second_half(item: tuple[str, int, bytes, list[tuple[str, bytes]]]) -> Iterator[tuple[Any, float]]:
+            b, _, sig_b, halves = item
+            for a, sig_a in halves:
+                yield (a, b), jaccard_estimate(sig_a, sig_b)
 
         half = (
-            {"pair": pairs, "sig": sigs} | "JoinFirst" >> beam.CoGroupByKey() | "FirstSig" >> beam.FlatMap(first_half)
+            pairs
+            | "JoinFirst" >> _LookupJoin(sigs, self.fanout)
+            | "FirstSig" >> beam.FlatMap(first_half)
         )
         return (
-            {"half": half, "sig": sigs} | "JoinSecond" >> beam.CoGroupByKey() | "SecondSig" >> beam.FlatMap(second_half)
+            half
+            | "JoinSecond" >> _LookupJoin(sigs, self.fanout, salt_of=lambda half: _salt(half[0]))
+            | "SecondSig" >> beam.FlatMap(second_half)
         )
 
 
@@ -209,28 +340,30 @@ def _normalize_edge(edge: tuple[str, str]) -> Iterator[tuple[str, str]]:
         yield (a, b) if a < b else (b, a)
 
 
-def _large_star(item: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:
+def _large_star(item: tuple[str, int, tuple[int, str], list[str]]) -> Iterator[tuple[str, str]]:
     """Kiveris et al. large-star at node u: link every larger neighbour to the minimum of u's closed neighbourhood.
 
-    Input: u with all its neighbours. Output edges are keyed by their larger end, ready for the small-star grouping.
+    Input: u, the smallest of all its neighbours, and one part of its neighbours. Output edges are keyed by their
+    larger end, ready for the small-star grouping.
     """
-    u, nbrs = item
-    nbrs = set(nbrs)
-    m = min(min(nbrs), u)
-    for v in nbrs:
+    u, _, (_, smallest), nbrs = item
+    m = min(smallest, u)
+    for v in set(nbrs):
         if v > u:
             yield v, m
 
 
-def _small_star(item: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:
+def _small_star(item: tuple[str, int, tuple[int, str], list[str]]) -> Iterator[tuple[str, str]]:
     """Small-star at node u (grouped over its smaller neighbours): link u and them to their minimum.
 
-    Output edges in both directions, ready for the next large-star grouping by node.
+    Input: u, the smallest of those neighbours, and one part of them; u's own edge comes from part 0 only. Output
+    edges in both directions, ready for the next large-star grouping by node.
     """
-    u, smaller = item
+    u, part, (_, smallest), smaller = item
+    m = min(smallest, u)
     nbrs = set(smaller)
-    nbrs.add(u)
-    m = min(nbrs)
+    if part == 0:
+        nbrs.add(u)
     for v in nbrs:
         if v != m:
             yield m, v
@@ -257,25 +390,37 @@ def _bad_node(item: tuple[str, tuple[int, int]]) -> Iterator[tuple[str, bool]]:
         yield node, True
 
 
-def _leaf_status(item: tuple[str, dict[str, list]]) -> Iterator[tuple[str, tuple[str, bool]]]:
-    leaf, joined = item
-    bad = _first(joined["bad"]) is not None
-    for center in joined["center"]:
-        yield center, (leaf, bad)
+def _leaf_status(item: tuple[str, int, bool | None, list[str]]) -> Iterator[tuple[str, tuple[bool, int]]]:
+    """A leaf's centres, each told whether the leaf breaks star form (``(centre, (bad, 1))``)."""
+    _, _, bad, centers = item
+    for center in centers:
+        yield center, (bool(bad), 1)
 
 
-def _finished_star(item: tuple[str, dict[str, list]]) -> Iterator[Any]:
-    """Labels of a star already centred on its minimum; otherwise its edges go to the ``unconverged`` output."""
-    center, joined = item
-    leaves = list(joined["leaf"])
-    if not leaves:
+def _any_and_count(values: Iterable[tuple[bool, int]]) -> tuple[bool, int]:
+    bad = False
+    n = 0
+    for b, k in values:
+        bad = bad or b
+        n += k
+    return bad, n
+
+
+def _finished_star(item: tuple[str, int, tuple[bool, int], list[str]]) -> Iterator[Any]:
+    """Labels of (one part of) a star already centred on its minimum; otherwise its edges go to ``unconverged``.
+
+    ``(bad, leaves)`` says whether the centre or any of its leaves breaks star form, and how many leaves it has.
+    """
+    center, part, (bad, n_leaves), leaves = item
+    if not n_leaves:
         return
-    if _first(joined["bad"]) is None and not any(bad for _, bad in leaves):
-        yield center, center
-        for leaf, _ in leaves:
+    if not bad:
+        if part == 0:
+            yield center, center
+        for leaf in leaves:
             yield leaf, center
     else:
-        for leaf, _ in leaves:
+        for leaf in leaves:
             yield pvalue.TaggedOutput(_UNCONVERGED, (center, leaf))
 
 
@@ -323,21 +468,23 @@ class ConnectedComponents(beam.PTransform):
     graph could end up on one worker. Duplicate edges and self-loops are ignored.
     """
 
-    def __init__(self, max_rounds: int = 20, label: str | None = None) -> None:
+    def __init__(self, max_rounds: int = 20, label: str | None = None, fanout: int = HOT_KEY_FANOUT) -> None:
         super().__init__(label)
         if max_rounds < 0:
             raise ValueError(f"max_rounds must be >= 0, got {max_rounds}")
         self.max_rounds = max_rounds
+        self.fanout = fanout
 
     def expand(self, edges: beam.PCollection) -> ComponentsOutput:
         e = edges | "Normalize" >> beam.FlatMap(_normalize_edge) | "DistinctIn" >> beam.Distinct()
         e = e | "BothWays" >> beam.FlatMap(lambda ab: [ab, (ab[1], ab[0])])
-        for i in range(self.max_rounds):  # two GroupByKeys per round, edges flow in both directions between rounds
+        split = self.fanout
+        for i in range(self.max_rounds):  # two groupings per round, edges flow in both directions between rounds
             e = (
                 e
-                | f"LargeStarGroup{i}" >> beam.GroupByKey()
+                | f"LargeStarGroup{i}" >> _MinJoin(split)
                 | f"LargeStar{i}" >> beam.FlatMap(_large_star)
-                | f"SmallStarGroup{i}" >> beam.GroupByKey()
+                | f"SmallStarGroup{i}" >> _MinJoin(split)
                 | f"SmallStar{i}" >> beam.FlatMap(_small_star)
             )
         e = e | "OneWay" >> beam.Filter(lambda ab: ab[0] < ab[1]) | "DistinctOut" >> beam.Distinct()
@@ -345,13 +492,18 @@ class ConnectedComponents(beam.PTransform):
         bad = bad | "BadNodes" >> beam.FlatMap(_bad_node)
         by_leaf = e | "ByLeaf" >> beam.MapTuple(lambda a, b: (b, a))
         leaves = (
-            {"center": by_leaf, "bad": bad}
-            | "JoinLeafStatus" >> beam.CoGroupByKey()
+            by_leaf
+            | "JoinLeafStatus" >> _LookupJoin(bad, split, keep_missing=True)
             | "LeafStatus" >> beam.FlatMap(_leaf_status)
         )
+        status = (
+            (leaves, bad | "BadCenter" >> beam.MapTuple(lambda n, _: (n, (True, 0))))
+            | "StatusParts" >> beam.Flatten()
+            | "StarStatus" >> beam.CombinePerKey(_any_and_count)
+        )
         stars = (
-            {"leaf": leaves, "bad": bad}
-            | "JoinCenterStatus" >> beam.CoGroupByKey()
+            e
+            | "JoinCenterStatus" >> _LookupJoin(status, split)
             | "Stars" >> beam.FlatMap(_finished_star).with_outputs(_UNCONVERGED, main="labels")
         )
         rest = (
@@ -448,14 +600,17 @@ class Dedup(beam.PTransform):
 
     ``params.exact`` / ``params.near`` switch the two parts; near dedup only sees documents that exact dedup kept.
     ``batch_size`` caps the records fingerprinted together (signatures are computed per batch with numpy).
+    ``fanout``: how many parts the members of one exact group, LSH bucket or graph node are spread over (see
+    :class:`_LookupJoin`); it changes how work is spread, never a verdict.
     """
 
     def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None,
-                 skip_sources: Sequence[str] = ()) -> None:
+                 skip_sources: Sequence[str] = (), fanout: int = HOT_KEY_FANOUT) -> None:
         super().__init__(label)
         self.params = params or DedupParams()
         self.batch_size = batch_size
         self.skip_sources = tuple(skip_sources)
+        self.fanout = fanout
 
     def expand(self, records: beam.PCollection) -> StageOutput:
         """Sources in ``skip_sources`` (their filter profile has no ``dedup``) go around the stage, kept as they are:
@@ -468,7 +623,7 @@ class Dedup(beam.PTransform):
         return out._replace(kept=(out.kept, parts[1]) | "WithUndeduped" >> beam.Flatten())
 
     def _dedup(self, records: beam.PCollection) -> StageOutput:
-        p = self.params
+        p, split = self.params, self.fanout
         bands, rows = p.bands_rows
         lsh = {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
         fps = (
@@ -484,8 +639,9 @@ class Dedup(beam.PTransform):
             grouped = (
                 fps[_FP]
                 | "ExactKey" >> beam.FlatMap(lambda kv: [((kv[1][0], kv[1][1]), kv[0])] if kv[1][1] else [])
-                | "ExactGroup" >> beam.GroupByKey()
-                | "ExactVerdicts" >> beam.FlatMap(_exact_group).with_outputs(_SIZE, main="verdicts")
+                | "DistinctExact" >> beam.Distinct()
+                | "ExactGroup" >> _MinJoin(split)
+                | "ExactVerdicts" >> beam.FlatMap(_exact_verdicts).with_outputs(_SIZE, main="verdicts")
             )
             exact_verdicts = grouped.verdicts
             stat_parts.append(grouped[_SIZE] | "ExactSizes" >> _sizes("exact_cluster"))
@@ -504,7 +660,7 @@ class Dedup(beam.PTransform):
             candidates = (
                 sigs
                 | "BandKeys" >> beam.FlatMap(_bands, bands, rows)
-                | "Buckets" >> beam.GroupByKey()
+                | "Buckets" >> _MinJoin(split)
                 | "StarEdges" >> beam.FlatMap(_star_edges)
                 | "DistinctPairs" >> beam.Distinct()
             )
@@ -513,14 +669,14 @@ class Dedup(beam.PTransform):
                 threshold = p.threshold
                 edges = (
                     candidates
-                    | "Verify" >> PairJaccard(sigs)
+                    | "Verify" >> PairJaccard(sigs, fanout=split)
                     | "AboveThreshold" >> beam.Filter(lambda pj: pj[1] >= threshold)
                     | "Edge" >> beam.Map(lambda pj: pj[0])
                 )
             else:
                 edges = candidates
             stat_parts.append(edges | "CountVerified" >> _count("verified_pairs"))
-            comps = edges | "Components" >> ConnectedComponents(p.max_rounds)
+            comps = edges | "Components" >> ConnectedComponents(p.max_rounds, fanout=split)
             stat_parts.append(comps.unconverged | "CountUnconverged" >> _count("cc_unconverged_edges"))
             stat_parts.append(
                 comps.labels
@@ -532,7 +688,7 @@ class Dedup(beam.PTransform):
             near_verdicts = (
                 comps.labels
                 | "NotKept" >> beam.Filter(lambda im: im[0] != im[1])
-                | "ValueWithKept" >> PairJaccard(sigs)
+                | "ValueWithKept" >> PairJaccard(sigs, fanout=split)
                 | "NearVerdicts" >> beam.MapTuple(lambda pair, j: (pair[0], (NEAR_REASON, j, pair[1])))
             )
 

@@ -87,6 +87,19 @@ def is_local(options: PipelineOptions) -> bool:
     return kind != "dataflow" and env == "LOOPBACK"
 
 
+def progress_note(options: PipelineOptions, out: str) -> str | None:
+    """What a run says when its workers may not share this machine's disk or process (``None`` when they do): the
+    progress bar (fed by marks the workers leave in ``--out/.progress``) and ``beam.log`` (the workers' stderr) are
+    then off, rather than written by workers into a folder the launcher never sees."""
+    if is_local(options) and not is_remote(out):
+        return None
+    kind = runner_kind(options)
+    where = {"dataflow": "the Dataflow console", "flink": "the Flink web UI", "spark": "the Spark web UI"}.get(
+        kind, "the job service's UI or logs")
+    return (f"roots: progress bar off and no beam.log: the workers of --runner {kind} may not share this machine's "
+            f"disk or process; watch progress and worker logs in {where}")
+
+
 def is_dry_run(options: PipelineOptions) -> bool:
     return bool(options.view_as(TestOptions).dry_run)
 
@@ -329,7 +342,10 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
               "report was written.",
               file=sys.stderr)
         return None
-    workers_here = is_local(options) and not is_remote(out)
+    note = progress_note(options, out)
+    workers_here = note is None
+    if note and progress:
+        print(note, file=sys.stderr)
     prepare_out(out)
     progress_dir = os.path.join(out, ".progress") if workers_here else None
     if progress_dir:
