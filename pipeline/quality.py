@@ -20,7 +20,7 @@ from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal
 def _group_by_language_and_checks(batch: list[Record], profiles: Profiles):
     groups: dict[tuple[str, frozenset[str] | None], list[Record]] = defaultdict(list)
     for rec in batch:
-        checks = None if profiles is None else profiles.get(rec.get("source"), frozenset())
+        checks = None if profiles is None else profiles.get(rec.get("source"))  # None: every check
         groups[(rec["language"] or "unknown", checks)].append(rec)
     return sorted(groups.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1] or ())))
 

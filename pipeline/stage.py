@@ -50,8 +50,10 @@ Profiles = dict[str, frozenset[str]] | None
 
 
 def runs(profiles: Profiles, rec: Record, check: str) -> bool:
-    """Whether ``rec``'s source has ``check`` in its filter profile (every check when there are no profiles)."""
-    return profiles is None or check in profiles.get(rec.get("source"), frozenset())
+    """Whether ``rec``'s source has ``check`` in its filter profile (every check when there are no profiles, or
+    for a record of no manifest source, such as the one ``roots explain`` makes: the default ``web`` profile)."""
+    checks = None if profiles is None else profiles.get(rec.get("source"))
+    return checks is None or check in checks
 
 
 class StageOutput(NamedTuple):
