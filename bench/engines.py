@@ -177,9 +177,9 @@ def _stage_of(label: str) -> str:
 def scale_child(args: argparse.Namespace) -> None:
     """The full pipeline on the FnApiRunner; prints Beam's counters summed per top-level stage as JSON."""
     import apache_beam as beam
-    from pipeline.ingest.plan import plan_units
 
     from manifests.schema import load_manifest
+    from pipeline.ingest.plan import plan_units
     from pipeline.run import build_pipeline, make_runner, plan_run, prepare_out
 
     plan = plan_run(args.manifest, args.out)

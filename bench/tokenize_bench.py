@@ -19,10 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench.tokenizer import run_child
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,16 +50,6 @@ t = time.perf_counter()
 index = tokenize_run(plan_tokenize(sys.argv[1], sys.argv[2], dest=sys.argv[3]))
 print(json.dumps({"seconds": time.perf_counter() - t, "tokens": index["tokens"], "docs": index["documents"]}))
 """
-
-
-def _child(code: str, args: list[str], threads: int | None) -> dict:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    if threads is not None:
-        env["RAYON_NUM_THREADS"] = str(threads)
-    out = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=REPO, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"benchmark child failed ({out.returncode}):\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def make_run(root: Path, mb: float) -> int:
@@ -100,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, code, extra in (("encode_batch", _FLOOR, ["encode_batch"]),
                                           ("encode_batch_fast", _FLOOR, ["encode_batch_fast"]),
                                           ("roots", _ROOTS, [str(root / f"tokens-{threads}-{rep}")])):
-                    r = _child(code, [str(root / "run"), str(tok), *extra], threads)
+                    r = run_child(code, [str(root / "run"), str(tok), *extra], threads)
                     if name not in best or r["seconds"] < best[name]["seconds"]:
                         best[name] = r
             floor, ours = best["encode_batch"], best["roots"]

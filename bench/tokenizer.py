@@ -188,7 +188,9 @@ print(json.dumps({"train_seconds": seconds, "train_cpu_seconds": cpu, "peak_rss_
 """
 
 
-def _child(code: str, args: list[str], threads: int | None = None) -> dict[str, Any]:
+def run_child(code: str, args: list[str], threads: int | None = None) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter (its own peak memory, its own thread count) and return the JSON object
+    it prints last."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     if threads is not None:
         env["RAYON_NUM_THREADS"] = str(threads)
@@ -235,8 +237,8 @@ def bench_tokenizer(
     )
     sample_path = root / "sample.txt"
     sample_bytes = _dump_sample(manifest, sample_path)
-    raw = _child(_RAW, [str(manifest), str(sample_path)])
-    ours = _child(_OURS, [str(manifest), str(root / "ours")])
+    raw = run_child(_RAW, [str(manifest), str(sample_path)])
+    ours = run_child(_OURS, [str(manifest), str(root / "ours")])
     for kind, t in (("", ours["timings"]), ("_cpu", ours["cpu_timings"])):
         ours[f"train{kind}_seconds"] = t["train"]
         ours[f"tokenizer{kind}_seconds"] = t["hash_shards"] + t["scan"] + t["plan"] + t["train"]
@@ -253,7 +255,7 @@ def bench_tokenizer(
         "same_tokenizer_as_raw": ours["sha256"] == raw["sha256"],
     }
     if check_threads:
-        one = _child(_OURS, [str(manifest), str(root / "ours_1thread")], threads=1)
+        one = run_child(_OURS, [str(manifest), str(root / "ours_1thread")], threads=1)
         result["one_thread"] = {
             "train_seconds": one["timings"]["train"],
             "same_sha256": one["sha256"] == ours["sha256"],

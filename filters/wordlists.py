@@ -24,6 +24,7 @@ import ast
 import functools
 import importlib.metadata
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -142,23 +143,23 @@ def roots_flagged_words(language: str) -> frozenset[str] | None:
     return next((table[k] for k in lookup_keys(language) if k in table), None)
 
 
+def _chosen(path: str | None, word_lists: str, roots_list: frozenset[str] | None,
+            shipped: Callable[[], frozenset[str] | None]) -> frozenset[str] | None:
+    """A user's list file first; then ROOTS' own list where ``word_lists: roots`` and ROOTS had one; else ours."""
+    if path:
+        return list_file(path)
+    if word_lists == "roots" and roots_list is not None:
+        return roots_list
+    return shipped()
+
+
 def stopwords_for(params: LanguageParams, language: str) -> frozenset[str] | None:
     """The closed-class list the ``stopwords`` check uses for ``language`` under ``params``."""
-    if params.stopwords_file:
-        return list_file(params.stopwords_file)
-    if params.word_lists == "roots":
-        own = roots_stopwords(language)
-        if own is not None:
-            return own
-    return stopwords(language)
+    own = roots_stopwords(language) if params.word_lists == "roots" else None
+    return _chosen(params.stopwords_file, params.word_lists, own, lambda: stopwords(language))
 
 
 def flagged_words_for(params: LanguageParams, language: str) -> frozenset[str] | None:
     """The flagged-word list the ``flagged_words`` check uses for ``language`` under ``params``."""
-    if params.flagged_words_file:
-        return list_file(params.flagged_words_file)
-    if params.word_lists == "roots":
-        own = roots_flagged_words(language)
-        if own is not None:
-            return own
-    return flagged_words(language)
+    own = roots_flagged_words(language) if params.word_lists == "roots" else None
+    return _chosen(params.flagged_words_file, params.word_lists, own, lambda: flagged_words(language))

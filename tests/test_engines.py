@@ -18,9 +18,9 @@ from apache_beam.coders import coders
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability import common_urns
 from apache_beam.runners import pipeline_context
-from pipeline.ingest.plan import plan_units
 
 from manifests.schema import load_manifest
+from pipeline.ingest.plan import plan_units
 from pipeline.run import build_pipeline, is_local, progress_note, run
 from tests.conftest import SAMPLE, output_bytes
 from tests.test_runners import free_port, job_service  # noqa: F401  (a fixture used here too)
