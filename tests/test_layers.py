@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 PACKAGES = ("core", "filters", "manifests", "pipeline", "tokenizer", "reports")
 #: modules that are the command line (the top layer)
-CLI = {"pipeline.cli", "tokenizer.cli"}
+CLI = {"pipeline.cli", "pipeline.tokenize_cli", "tokenizer.cli"}
 RANK = {"core": 0, "filters": 1, "manifests": 2, "pipeline": 3, "tokenizer": 3, "reports": 3}
 
 
