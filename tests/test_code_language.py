@@ -159,3 +159,19 @@ def test_folder_dump_takes_the_project_language(tmp_path):
     assert got["cproj/config.h"] == "code-c"
     assert got["mixed/cpp/version.h"] == "code-cpp" and got["mixed/c/version.h"] == "code-c"
     assert got["cppproj/src/widget.h"] == "code-cpp" and got["cproj/src/main.c"] == "code-c"
+
+
+def test_archive_dump_takes_the_project_language(tmp_path):
+    import io
+    import tarfile
+
+    members = {"./proj/src/a.cc": "int a() { return 1; }\n", "./proj/include/export.h": CONFIG_H,
+               "./other/x.c": "int x(void) { return 0; }\n", "./other/export.h": CONFIG_H}
+    with tarfile.open(tmp_path / "code.tar.gz", "w:gz") as tar:
+        for name, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    got = _ingest_kept(write_manifest(tmp_path, "name: c\nsources: [{name: c, type: code, path: code.tar.gz}]\n"))
+    assert got["./proj/include/export.h"] == "code-cpp" and got["./other/export.h"] == "code-c"
