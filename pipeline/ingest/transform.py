@@ -15,6 +15,7 @@ import apache_beam as beam
 
 from manifests.schema import Manifest
 from pipeline.ingest.plan import Unit, unit_from_json
+from pipeline.ingest.project_language import ProjectLanguage
 from pipeline.ingest.records import FAILED as R_FAILED
 from pipeline.ingest.records import REMOVED as R_REMOVED
 from pipeline.ingest.records import printable
@@ -83,7 +84,12 @@ class Ingest(beam.PTransform):
             | "Read" >> beam.ParDo(_ReadUnit(self.manifest, self.progress_dir)).with_outputs(
                 REMOVED, FAILED, main="kept")
         )
-        return stage_output(outputs, self._input_counts(outputs))
+        code_sources = [s.name for s in self.manifest.sources if s.type == "code"]
+        if not code_sources:
+            return stage_output(outputs, self._input_counts(outputs))
+        kept = (outputs.kept, outputs[REMOVED], outputs[FAILED]) | "HeaderProjects" >> ProjectLanguage(code_sources)
+        return StageOutput(kept=kept, removed=outputs[REMOVED], failed=outputs[FAILED],
+                           stats=self._input_counts(outputs))
 
     def _input_counts(self, outputs) -> beam.PCollection:
         """Documents read per source (every one of them: kept, removed and failed), the report's input count."""
