@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from core.errors import UserError
@@ -98,7 +100,9 @@ def _cmd_report(args: argparse.Namespace, beam_args: list[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="roots", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-v", "--verbose", action="store_true", help="show Beam's and datasets' log messages")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show Beam's and datasets' log messages, and a traceback with an error")
+    parser.add_argument("--version", action="version", version=f"roots {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -131,7 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_report)
 
     _register_optional(sub)
+    for sp in sub.choices.values():  # `roots run ... -v` as well as `roots -v run ...`
+        sp.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show log messages, and a traceback with an error")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("roots")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _register_optional(sub) -> None:
@@ -159,19 +175,42 @@ def _quiet_logs(verbose: bool) -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+#: set by the SIGINT handler: Beam re-raises a KeyboardInterrupt inside a DoFn as a RuntimeError, so the
+#: exception type alone cannot tell an interrupted run from a failed one
+_INTERRUPTED = threading.Event()
+
+
+def _on_sigint(signum, frame) -> None:
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "beam", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _quiet_logs(args.verbose)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         return args.func(args, extra)
     except UserError as e:
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
         print(f"roots: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("roots: interrupted", file=sys.stderr)
+    except BaseException:
+        if not _INTERRUPTED.is_set():
+            raise  # a bug in roots: the traceback is what a report needs
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        print("roots: interrupted (the output folder is unfinished: run the same command again to redo it)",
+              file=sys.stderr)
         return 130
 
 

@@ -43,6 +43,7 @@ from core.errors import UserError
 from core.fs import is_remote, join
 from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
+from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
@@ -184,8 +185,13 @@ def prepare_out(out: str) -> None:
         _prepare_remote(out)
         return
     if os.path.exists(out) and not os.path.isdir(out):
-        raise UserError(f"--out {out}: exists and is not a folder")
-    os.makedirs(out, exist_ok=True)
+        raise UserError(f"--out {out}: exists and is not a folder; choose a folder path")
+    try:
+        os.makedirs(out, exist_ok=True)
+        _probe_writable(out)
+    except OSError as e:
+        raise UserError(f"--out {out}: cannot write there ({e.strerror or e}); choose a folder you can write to "
+                        "(its parents must be folders)") from None
     entries = set(os.listdir(out))
     _refuse_foreign(out, entries)
     for name in sorted(entries):
@@ -195,6 +201,15 @@ def prepare_out(out: str) -> None:
                 shutil.rmtree(path)
             else:
                 os.remove(path)
+
+
+def _probe_writable(out: str) -> None:
+    """Create and remove a file in ``out``, so a read-only folder fails here and not inside the Beam job."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix=".roots-probe-", dir=out)
+    os.close(fd)
+    os.remove(path)
 
 
 def _is_output_part(name: str) -> bool:
@@ -296,7 +311,7 @@ def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbos
     problems = check_inputs(manifest)
     if problems:
         raise UserError("\n".join(f"{manifest_path}: {p}" for p in problems))
-    options = PipelineOptions(beam_args)
+    options = check_beam_options(beam_args)
     out = out.rstrip("/") if is_remote(out) else os.path.abspath(out)
     units = plan_units(manifest)
     check_dataflow(options, out, units)
