@@ -85,3 +85,29 @@ def test_ctrl_c_during_the_beam_phase_is_one_line_and_exit_130(tmp_path):
     assert [line for line in stderr.splitlines() if line.strip()] == [
         "roots: interrupted (the output folder is unfinished: run the same command again to redo it)"]
     assert not (out / "report.json").exists()
+
+
+def test_replacing_an_earlier_output_needs_overwrite(tmp_path):
+    from pipeline.run import RUN_MARKER, prepare_out, write_marker
+
+    finished = tmp_path / "finished"
+    (finished / "shards").mkdir(parents=True)
+    (finished / "report.json").write_text("{}")
+    proc = roots_cli("run", str(SAMPLE), "--out", str(finished), "-q")
+    one_error_line(proc, "a finished roots run", "--overwrite")
+    assert (finished / "report.json").exists()  # nothing was touched
+
+    unfinished = tmp_path / "unfinished"
+    (unfinished / "stats").mkdir(parents=True)
+    write_marker(str(unfinished), str(SAMPLE))
+    prepare_out(str(unfinished), str(SAMPLE), overwrite=False)  # the same command's own unfinished run
+    assert not (unfinished / "stats").exists() and not (unfinished / RUN_MARKER).exists()
+
+    other = tmp_path / "other.yaml"
+    other.write_text(SAMPLE.read_text() + "\n# another manifest\n")
+    (unfinished / "stats").mkdir()
+    write_marker(str(unfinished), str(other))
+    with pytest.raises(Exception, match="another run's unfinished output"):
+        prepare_out(str(unfinished), str(SAMPLE), overwrite=False)
+    prepare_out(str(unfinished), str(SAMPLE), overwrite=True)
+    assert not (unfinished / "stats").exists()
