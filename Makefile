@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/roots run manifests/sample.yaml --out $(OUT)
+	$(VENV)/bin/roots run manifests/sample.yaml --out $(OUT) --overwrite
 	$(VENV)/bin/roots tokenizer manifests/tokenizer.yaml --out $(OUT)/tokenizer
 	$(VENV)/bin/roots tokenize $(OUT) --tokenizer $(OUT)/tokenizer -q
 	$(VENV)/bin/roots report $(OUT) --tokenizer $(OUT)/tokenizer > /dev/null

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from core.errors import UserError
@@ -38,7 +40,8 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from reports.terminal import render_tables
 
     console = Console(stderr=False)
-    report = run(args.manifest, args.out, beam_args, progress=not args.no_progress, verbose=args.verbose)
+    report = run(args.manifest, args.out, beam_args, progress=not args.no_progress, verbose=args.verbose,
+                 overwrite=args.overwrite)
     if report is None:  # --dry_run=True: run() already said what it built; nothing ran, so there is no report
         return 0
     html = join(args.out, "report.html")  # run() wrote it with report.json
@@ -98,7 +101,9 @@ def _cmd_report(args: argparse.Namespace, beam_args: list[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="roots", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-v", "--verbose", action="store_true", help="show Beam's and datasets' log messages")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show Beam's and datasets' log messages, and a traceback with an error")
+    parser.add_argument("--version", action="version", version=f"roots {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -108,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("manifest", help="corpus manifest (YAML), e.g. manifests/sample.yaml")
     p.add_argument("--out", required=True, help="output folder (local path, or gs://... with DataflowRunner)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier roots output in OUT (needed unless it is this manifest's own "
+                        "unfinished run); files roots did not write are kept")
     p.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print the summary tables")
     p.set_defaults(func=_cmd_run, beam=True)
@@ -131,7 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_report)
 
     _register_optional(sub)
+    for sp in sub.choices.values():  # `roots run ... -v` as well as `roots -v run ...`
+        sp.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show log messages, and a traceback with an error")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("roots")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _register_optional(sub) -> None:
@@ -159,19 +179,42 @@ def _quiet_logs(verbose: bool) -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+#: set by the SIGINT handler: Beam re-raises a KeyboardInterrupt inside a DoFn as a RuntimeError, so the
+#: exception type alone cannot tell an interrupted run from a failed one
+_INTERRUPTED = threading.Event()
+
+
+def _on_sigint(signum, frame) -> None:
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "beam", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _quiet_logs(args.verbose)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         return args.func(args, extra)
     except UserError as e:
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
         print(f"roots: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("roots: interrupted", file=sys.stderr)
+    except BaseException:
+        if not _INTERRUPTED.is_set():
+            raise  # a bug in roots: the traceback is what a report needs
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        print("roots: interrupted (the output folder is unfinished: run the same command again to redo it)",
+              file=sys.stderr)
         return 130
 
 

@@ -43,6 +43,7 @@ from core.errors import UserError
 from core.fs import is_remote, join
 from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
+from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
@@ -51,9 +52,12 @@ from reports.build import build_report
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
 OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log",
-                "tokens")
+                "tokens", ".roots-run.json")
 #: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
-OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress")
+OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress", ".roots-run.json")
+#: written when a run starts: which manifest it runs, so a rerun of the same command may replace its own unfinished
+#: output without ``--overwrite``
+RUN_MARKER = ".roots-run.json"
 #: a gs:// path whose bucket name Cloud Storage accepts
 GCS_BUCKET = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/|$)")
 
@@ -189,18 +193,26 @@ def profile_stats(manifest: Manifest) -> dict[str, dict[str, Any]]:
             for name, checks in sorted(manifest.source_profiles().items())}
 
 
-def prepare_out(out: str) -> None:
+def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = True) -> None:
     """Make ``out`` ready for a run: create it, and remove roots' own parts of an earlier (finished or interrupted)
-    run there, and nothing else. A non-empty folder that holds none of roots' parts is refused, so a mistyped
-    ``--out`` never mixes a corpus into someone's files."""
+    run there, and nothing else. With ``overwrite=False`` an earlier output is replaced only when it is unfinished
+    (no ``report.json``) and was started with the same manifest (``RUN_MARKER``). A non-empty folder
+    that holds none of roots' parts is refused, so a mistyped ``--out`` never mixes a corpus into someone's files."""
     if is_remote(out):
         _prepare_remote(out)
         return
     if os.path.exists(out) and not os.path.isdir(out):
-        raise UserError(f"--out {out}: exists and is not a folder")
-    os.makedirs(out, exist_ok=True)
+        raise UserError(f"--out {out}: exists and is not a folder; choose a folder path")
+    try:
+        os.makedirs(out, exist_ok=True)
+        _probe_writable(out)
+    except OSError as e:
+        raise UserError(f"--out {out}: cannot write there ({e.strerror or e}); choose a folder you can write to "
+                        "(its parents must be folders)") from None
     entries = set(os.listdir(out))
     _refuse_foreign(out, entries)
+    if manifest_path is not None and not overwrite:
+        _refuse_replacing(out, entries, manifest_path)
     for name in sorted(entries):
         if _is_output_part(name):
             path = os.path.join(out, name)
@@ -208,6 +220,48 @@ def prepare_out(out: str) -> None:
                 shutil.rmtree(path)
             else:
                 os.remove(path)
+
+
+def manifest_marker(manifest_path: str) -> dict[str, str]:
+    import hashlib
+
+    with open(manifest_path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return {"manifest": os.path.abspath(manifest_path), "sha256": digest}
+
+
+def _refuse_replacing(out: str, entries: set[str], manifest_path: str) -> None:
+    """An earlier roots output is replaced only with ``--overwrite``, or when it is this command's own unfinished
+    run (no report.json, started with the same manifest)."""
+    if not entries & set(OUTPUT_SIGNS):
+        return
+    import json
+
+    try:
+        with open(os.path.join(out, RUN_MARKER), encoding="utf-8") as f:
+            same = json.load(f) == manifest_marker(manifest_path)
+    except (OSError, ValueError):
+        same = False
+    if same and "report.json" not in entries:
+        return
+    what = "a finished roots run" if "report.json" in entries else "another run's unfinished output"
+    raise UserError(f"--out {out}: holds {what}; pass --overwrite to replace it, or choose another --out")
+
+
+def write_marker(out: str, manifest_path: str) -> None:
+    import json
+
+    with open(os.path.join(out, RUN_MARKER), "w", encoding="utf-8") as f:
+        json.dump(manifest_marker(manifest_path), f, sort_keys=True)
+
+
+def _probe_writable(out: str) -> None:
+    """Create and remove a file in ``out``, so a read-only folder fails here and not inside the Beam job."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix=".roots-probe-", dir=out)
+    os.close(fd)
+    os.remove(path)
 
 
 def _is_output_part(name: str) -> bool:
@@ -309,7 +363,7 @@ def plan_run(manifest_path: str, out: str, beam_args: Sequence[str] = (), verbos
     problems = check_inputs(manifest)
     if problems:
         raise UserError("\n".join(f"{manifest_path}: {p}" for p in problems))
-    options = PipelineOptions(beam_args)
+    options = check_beam_options(beam_args)
     out = out.rstrip("/") if is_remote(out) else os.path.abspath(out)
     units = plan_units(manifest)
     check_dataflow(options, out, units)
@@ -328,9 +382,10 @@ def dry_run(plan: RunPlan):
 
 
 def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: bool = True,
-        verbose: bool = False) -> dict[str, Any] | None:
+        verbose: bool = False, overwrite: bool = True) -> dict[str, Any] | None:
     """Run the pipeline described by the manifest into ``out`` and return the report, or ``None`` after a dry run
-    (``--dry_run=True``: the job is built and checked, nothing runs and ``out`` is not touched)."""
+    (``--dry_run=True``: the job is built and checked, nothing runs and ``out`` is not touched). ``overwrite=False``
+    (the CLI's default) refuses to replace an earlier output other than this manifest's own unfinished one."""
     plan = plan_run(manifest_path, out, beam_args, verbose)
     options, out = plan.options, plan.out
     if is_dry_run(options):
@@ -346,7 +401,9 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
     workers_here = note is None
     if note and progress:
         print(note, file=sys.stderr)
-    prepare_out(out)
+    prepare_out(out, manifest_path if workers_here else None, overwrite)
+    if workers_here:
+        write_marker(out, manifest_path)
     progress_dir = os.path.join(out, ".progress") if workers_here else None
     if progress_dir:
         os.makedirs(progress_dir, exist_ok=True)

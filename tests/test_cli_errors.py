@@ -1,0 +1,113 @@
+"""Every failure a user can cause, driven through the real ``roots`` command: one ``roots: error:`` line naming
+the thing and what to do, a non-zero exit and no traceback (a traceback only with ``-v``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SAMPLE, roots_cli
+
+
+def one_error_line(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("roots: error: "), proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("beam_args, needles", [
+    (["--direct_num_workers=abc"], ["--direct_num_workers", "invalid int value: 'abc'"]),
+    (["--direct_num_worker=2"], ["unknown Beam option --direct_num_worker", "did you mean --direct_num_workers"]),
+    (["--runner", "Foo"], ["--runner Foo", "DataflowRunner"]),
+])
+def test_bad_beam_options_are_one_line_before_anything_runs(tmp_path, beam_args, needles):
+    out = tmp_path / "out"
+    proc = roots_cli("run", str(SAMPLE), "--out", str(out), *beam_args)
+    one_error_line(proc, *needles)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert not out.exists()  # refused before --out was touched
+
+
+def test_out_under_a_file_and_unwritable_out(tmp_path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("mine")
+    one_error_line(roots_cli("run", str(SAMPLE), "--out", str(a_file / "out")), "--out", "Not a directory")
+    one_error_line(roots_cli("run", str(SAMPLE), "--out", str(a_file)), "is not a folder")
+    assert a_file.read_text() == "mine"
+    # root may write into any mode-0500 folder, but not into sysfs: a place nobody can create a folder in
+    unwritable = "/sys/roots-out" if os.getuid() == 0 else str(_read_only(tmp_path))
+    one_error_line(roots_cli("run", str(SAMPLE), "--out", unwritable), "cannot write there")
+
+
+def _read_only(tmp_path: Path) -> Path:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder / "out"
+
+
+def test_verbose_after_the_subcommand_shows_the_traceback(tmp_path):
+    proc = roots_cli("run", str(SAMPLE), "--out", str(tmp_path / "o"), "--runner", "Foo", "-v")
+    assert proc.returncode == 2
+    assert "Traceback" in proc.stderr and proc.stderr.rstrip().splitlines()[-1].startswith("roots: error: --runner")
+
+
+def test_version():
+    proc = roots_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("roots ")
+
+
+def test_ctrl_c_during_the_beam_phase_is_one_line_and_exit_130(tmp_path):
+    out = tmp_path / "out"
+    exe = shutil.which("roots", path=os.path.dirname(sys.executable)) or "roots"
+    proc = subprocess.Popen([exe, "run", str(SAMPLE), "--out", str(out), "--no-progress"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    marks = out / ".progress"
+    deadline = time.monotonic() + 120
+    while not (marks.is_dir() and any(marks.iterdir())):  # Ingest has read an input: the Beam job is running
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert [line for line in stderr.splitlines() if line.strip()] == [
+        "roots: interrupted (the output folder is unfinished: run the same command again to redo it)"]
+    assert not (out / "report.json").exists()
+
+
+def test_replacing_an_earlier_output_needs_overwrite(tmp_path):
+    from pipeline.run import RUN_MARKER, prepare_out, write_marker
+
+    finished = tmp_path / "finished"
+    (finished / "shards").mkdir(parents=True)
+    (finished / "report.json").write_text("{}")
+    proc = roots_cli("run", str(SAMPLE), "--out", str(finished), "-q")
+    one_error_line(proc, "a finished roots run", "--overwrite")
+    assert (finished / "report.json").exists()  # nothing was touched
+
+    unfinished = tmp_path / "unfinished"
+    (unfinished / "stats").mkdir(parents=True)
+    write_marker(str(unfinished), str(SAMPLE))
+    prepare_out(str(unfinished), str(SAMPLE), overwrite=False)  # the same command's own unfinished run
+    assert not (unfinished / "stats").exists() and not (unfinished / RUN_MARKER).exists()
+
+    other = tmp_path / "other.yaml"
+    other.write_text(SAMPLE.read_text() + "\n# another manifest\n")
+    (unfinished / "stats").mkdir()
+    write_marker(str(unfinished), str(other))
+    with pytest.raises(Exception, match="another run's unfinished output"):
+        prepare_out(str(unfinished), str(SAMPLE), overwrite=False)
+    prepare_out(str(unfinished), str(SAMPLE), overwrite=True)
+    assert not (unfinished / "stats").exists()
