@@ -41,6 +41,8 @@ class Source(_Strict):
     data_files: str | list[str] | None = None
     split: str = "train"
     revision: str | None = None
+    # a hub dataset's configuration (``name=`` of ``datasets.load_dataset``, a ``config_name`` of its card)
+    config: str | None = None
     text_column: str = "text"
     language: str = "auto"
     # code dumps stored as parquet: which columns hold the file path and content
@@ -57,6 +59,8 @@ class Source(_Strict):
     def _fields_fit_type(self) -> Source:
         if self.type == "code" and self.data_files is not None:
             raise ValueError("data_files is for type: hf; a code source names a folder, archive or parquet in path")
+        if self.config is not None and (self.type == "code" or self.path in LOCAL_BUILDERS):
+            raise ValueError("config is for hub datasets (type: hf with path: org/name)")
         if self.type == "code" and self.language != "auto":
             raise ValueError("language is for type: hf; code languages come from file extensions")
         return self

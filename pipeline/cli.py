@@ -60,9 +60,14 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 def _cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
     from manifests.schema import check_inputs, load_manifest
+    from pipeline.ingest.hf import check_hub_sources
 
     manifest = load_manifest(args.manifest)
     problems = check_inputs(manifest)
+    hub = check_hub_sources(manifest)  # opens hub datasets as planning does; offline, uncached ones are noted
+    problems += hub.problems
+    for note in hub.notes:
+        print(f"{args.manifest}: note: {note}", file=sys.stderr)
     if problems:
         raise UserError("\n".join(f"{args.manifest}: {p}" for p in problems))
     print(f"{args.manifest}: ok ({len(manifest.sources)} sources: "
@@ -121,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_run, beam=True)
 
     p = sub.add_parser("validate", help="check a manifest without running it",
-                       description="Validate MANIFEST's fields and check that its local inputs exist.")
+                       description="Validate MANIFEST's fields, check that its local inputs exist, and open its "
+                                   "Hugging Face Hub datasets (offline, HF_HUB_OFFLINE=1: those in the cache; the "
+                                   "others are listed as not checked).")
     p.add_argument("manifest")
     p.set_defaults(func=_cmd_validate)
 
@@ -177,6 +184,11 @@ def _quiet_logs(verbose: bool) -> None:
         os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
         for name in ("apache_beam", "datasets", "fsspec", "urllib3", "huggingface_hub"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        # huggingface_hub resets its own logger's level when first used (retry warnings while the Hub is
+        # unreachable): pin it, roots says what went wrong in one line
+        from huggingface_hub.utils import logging as hub_logging
+
+        hub_logging.set_verbosity(logging.CRITICAL)
 
 
 #: set by the SIGINT handler: Beam re-raises a KeyboardInterrupt inside a DoFn as a RuntimeError, so the

@@ -1,15 +1,28 @@
 """``type: hf`` sources: local data files (JSON Lines read by roots itself, other builders through ``datasets``)
-and Hugging Face Hub datasets, one unit per shard."""
+and Hugging Face Hub datasets, one unit per shard.
+
+Hub datasets are opened in ``datasets``' streaming mode (no full download on the launcher or the workers). Offline
+(``HF_HUB_OFFLINE=1``) ``datasets`` 5.x refuses a hub id in streaming mode even when the dataset is in the Hugging
+Face cache, so roots resolves the pinned revision in that cache itself (``huggingface_hub``'s ``snapshot_download``
+with ``local_files_only``) and streams the snapshot folder: same data files, same ``configs:`` of the dataset card.
+Every failure to open a hub dataset becomes one ``UserError`` here (``hub_error``), naming the source, the dataset
+id and revision and what to do.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import UserError
 from core.fs import list_files
 from manifests.schema import Manifest, Source
 from pipeline.ingest.jsonl import _json_layout, _read_json_lines, _starts_with
 from pipeline.ingest.records import FAILED, Routed, _record, _rel, _text_record, failed
+
+_TRUE = ("1", "ON", "YES", "TRUE")
 
 
 def _data_files(manifest: Manifest, source: Source) -> list[str]:
@@ -20,18 +33,142 @@ def _data_files(manifest: Manifest, source: Source) -> list[str]:
     return sorted(files)
 
 
-def _load_streaming(source: Source, data_file: str | None):
+def hub_offline() -> bool:
+    """True when the Hugging Face libraries must not touch the network (``HF_HUB_OFFLINE`` or
+    ``HF_DATASETS_OFFLINE``), read when asked rather than at import as the libraries do."""
+    from huggingface_hub import constants
+
+    env = (os.environ.get("HF_HUB_OFFLINE") or os.environ.get("HF_DATASETS_OFFLINE") or "").upper()
+    return bool(constants.HF_HUB_OFFLINE) or env in _TRUE
+
+
+def _hub_cache() -> str:
+    from huggingface_hub import constants
+
+    return os.environ.get("HF_HUB_CACHE") or constants.HF_HUB_CACHE
+
+
+def _is_hub_id(source: Source) -> bool:
+    """A hub dataset id (``org/name``), not a builder of local files nor a dataset folder on this disk."""
+    return not source.is_local and not os.path.isdir(source.path)
+
+
+def _where(source: Source) -> str:
+    return f"source {source.name}: hub dataset {source.path!r} at revision {source.revision or 'main'!r}" + (
+        f", config {source.config!r}" if source.config else "")
+
+
+def _cached_revisions(source: Source) -> list[str]:
+    """Branch/tag names and commit hashes of ``source``'s dataset in the hub cache."""
+    repo = os.path.join(_hub_cache(), "datasets--" + source.path.replace("/", "--"))
+    refs, snapshots = os.path.join(repo, "refs"), os.path.join(repo, "snapshots")
+    names = [os.path.relpath(os.path.join(d, f), refs) for d, _, files in os.walk(refs) for f in files]
+    names += os.listdir(snapshots) if os.path.isdir(snapshots) else []
+    return sorted(set(names))
+
+
+def hub_error(source: Source, e: BaseException) -> UserError:
+    """The one message for a hub dataset that cannot be opened: what went wrong and what to do."""
+    from datasets.exceptions import DataFilesNotFoundError, DatasetNotFoundError
+    from huggingface_hub import errors as hub
+
+    where, text = _where(source), str(e).splitlines()[0] if str(e) else type(e).__name__
+    login = "log in with `huggingface-cli login` (or `hf auth login`) or set HF_TOKEN"
+    if isinstance(e, hub.LocalEntryNotFoundError) or (isinstance(e, ConnectionError) and hub_offline()):
+        cached = _cached_revisions(source)
+        if cached:
+            return UserError(f"{where}: revision not in the Hugging Face cache ({_hub_cache()}; cached: "
+                             f"{', '.join(cached)}) and HF_HUB_OFFLINE=1 forbids downloading it: pin a cached "
+                             "revision, or unset HF_HUB_OFFLINE to download it")
+        return UserError(f"{where}: not in the Hugging Face cache ({_hub_cache()}) and HF_HUB_OFFLINE=1 forbids "
+                         "downloading it: check the dataset id, or unset HF_HUB_OFFLINE to download it")
+    if isinstance(e, hub.GatedRepoError) or "gated" in text.lower():
+        return UserError(f"{where}: a gated dataset: accept its conditions on "
+                         f"https://huggingface.co/datasets/{source.path}, then {login}")
+    if isinstance(e, hub.RevisionNotFoundError) or (isinstance(e, DatasetNotFoundError) and "Revision" in text):
+        return UserError(f"{where}: no such revision on the Hub: pin an existing branch, tag or commit "
+                         f"(see https://huggingface.co/datasets/{source.path}/commits/main)")
+    if isinstance(e, (hub.RepositoryNotFoundError, DatasetNotFoundError, hub.HFValidationError)):
+        return UserError(f"{where}: no such dataset on the Hub, or it is private: check the dataset id "
+                         f"(org/name), or {login} if it is private ({text})")
+    if isinstance(e, (DataFilesNotFoundError, FileNotFoundError)):
+        return UserError(f"{where}: no data files for split {source.split!r} ({text}): check split, config "
+                         "and data_files")
+    if isinstance(e, ValueError) and ("BuilderConfig" in text or "Config name" in text):
+        return UserError(f"{where}: {text}: set `config` to one of the dataset's configs")
+    if isinstance(e, ValueError) and "split" in text.lower():
+        return UserError(f"{where}: {text}: set `split` to one of the dataset's splits")
+    if isinstance(e, (ConnectionError, TimeoutError, OSError)) or type(e).__module__.startswith("httpx"):
+        return UserError(f"{where}: the Hub is unreachable ({type(e).__name__}: {text}): check the network "
+                         "(or a proxy: HTTPS_PROXY), or set HF_HUB_OFFLINE=1 to read the Hugging Face cache")
+    return UserError(f"{where}: cannot open it ({type(e).__name__}: {text})")
+
+
+def _quiet_datasets():
     import datasets
 
     datasets.disable_progress_bars()
     # roots reports unreadable files itself (dead letter); datasets' own error log would only repeat it
     datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    return datasets
+
+
+def _load_streaming(source: Source, data_file: str | None):
+    datasets = _quiet_datasets()
     kwargs: dict[str, Any] = {"split": source.split, "streaming": True}
     if data_file is not None:
         kwargs["data_files"] = {source.split: [data_file]}
+        return datasets.load_dataset(source.path, **kwargs)
+    if source.config:
+        kwargs["name"] = source.config
+    if _is_hub_id(source) and hub_offline():
+        return datasets.load_dataset(_cached_snapshot(source), **kwargs)
     if source.revision:
         kwargs["revision"] = source.revision
     return datasets.load_dataset(source.path, **kwargs)
+
+
+def _cached_snapshot(source: Source) -> str:
+    """The snapshot folder of ``source``'s pinned revision in the hub cache (offline: nothing is downloaded)."""
+    from huggingface_hub import snapshot_download
+
+    return snapshot_download(source.path, repo_type="dataset", revision=source.revision, cache_dir=_hub_cache(),
+                             local_files_only=True)
+
+
+def open_hub(source: Source):
+    """``source``'s hub dataset in streaming mode, or a ``UserError`` that says why it can't be opened."""
+    try:
+        return _load_streaming(source, None)
+    except Exception as e:  # noqa: BLE001 - the libraries raise many types; each becomes one clear message
+        raise hub_error(source, e) from None
+
+
+@dataclass
+class HubCheck:
+    """What ``check_hub_sources`` found: problems (the run would fail) and notes (what was not checked)."""
+
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_hub_sources(manifest: Manifest) -> HubCheck:
+    """Open every hub source as a run's planning would, so ``roots validate`` reports an unreachable dataset before
+    a run. Offline, a dataset absent from the Hugging Face cache is not checked (a note says so) rather than
+    failed: validation must work without the network, and only the Hub could say whether the id exists."""
+    check = HubCheck()
+    for i, source in enumerate(manifest.sources):
+        if source.type != "hf" or not _is_hub_id(source):
+            continue
+        if hub_offline() and not _cached_revisions(source):
+            check.notes.append(f"sources[{i}] ({source.name}): hub dataset {source.path!r} not checked "
+                               "(HF_HUB_OFFLINE=1 and not in the Hugging Face cache)")
+            continue
+        try:
+            open_hub(source)
+        except UserError as e:
+            check.problems.append(f"sources[{i}] ({source.name}): {e}")
+    return check
 
 
 def read_hf_file(manifest: Manifest, source: Source, path: str) -> Iterator[Routed]:
@@ -59,13 +196,14 @@ def read_hf_file(manifest: Manifest, source: Source, path: str) -> Iterator[Rout
 
 
 def read_hf_shard(manifest: Manifest, source: Source, shard: int, num_shards: int) -> Iterator[Routed]:
-    """Rows of one shard of a hub dataset (pinned by ``revision``)."""
-    ds = _load_streaming(source, None).shard(num_shards=num_shards, index=shard)
+    """Rows of one shard of a hub dataset (pinned by ``revision``). A shard that cannot be opened or read on the
+    worker is one dead-letter record naming the shard (the driver already opened the dataset when planning)."""
     n = 0
+    locator = f"{source.path}@{source.revision or 'main'}/shard={shard}"
     try:
+        ds = open_hub(source).shard(num_shards=num_shards, index=shard)
         for row in ds:
-            yield _text_record(manifest, source, f"{source.path}@{source.revision or 'main'}/shard={shard}#record={n}",
-                               row)
+            yield _text_record(manifest, source, f"{locator}#record={n}", row)
             n += 1
     except Exception as e:  # noqa: BLE001
         rec = _record(manifest, source.name, f"{source.path}/shard={shard}#record={n}", "", {})

@@ -17,7 +17,7 @@ from typing import ClassVar
 from core.fs import is_folder, is_remote, list_files
 from manifests.schema import Manifest, Source
 from pipeline.ingest.code import read_code_archive, read_code_file, read_code_parquet
-from pipeline.ingest.hf import _data_files, _load_streaming, read_hf_file, read_hf_shard
+from pipeline.ingest.hf import _data_files, open_hub, read_hf_file, read_hf_shard
 from pipeline.ingest.licenses import with_licenses
 from pipeline.ingest.records import Routed
 
@@ -155,7 +155,8 @@ def _code_units(manifest: Manifest, source: Source) -> list[Unit]:
 
 
 def _hub_units(source: Source) -> list[Unit]:
-    """One unit per shard of a hub dataset, so workers read shards in parallel."""
-    ds = _load_streaming(source, None)
+    """One unit per shard of a hub dataset, so workers read shards in parallel. Opening the dataset here, on the
+    driver, is what turns a wrong id, revision or config into one clear error before anything runs."""
+    ds = open_hub(source)
     return [HfShard(source.name, i, ds.num_shards)
             for i in range(ds.num_shards)]
