@@ -16,9 +16,11 @@ The decision rule, per auto-detected document (``lid.second_model: cld2``, the d
    no African document of the benchmark got p >= 0.8 from lid.176, and this keeps CLD2 off most documents.
 2. Otherwise CLD2 is asked. CLD2 decides when it names a **ROOTS language the fastText model has no label for**
    and is either reliable or fastText is unsure (p < ``lid.unsure_below``, 0.5);
-3. or when fastText is unsure (p < 0.5) and CLD2 is reliable with at least 90% of the text in one language that
+3. or when CLD2 is reliable with at least 90% of the text in one of **ROOTS' African languages** other than L
+   (lid.176 has a Yoruba label, but reads tone-marked Yoruba as Catalan or Veps at p ~ 0.5);
+4. or when fastText is unsure (p < 0.5) and CLD2 is reliable with at least 90% of the text in one language that
    differs from L (lid.176 confuses Indonesian with Malay, Nepali with Hindi at p ~ 0.4-0.5; CLD2 does not).
-4. Otherwise L decides.
+5. Otherwise L decides.
 
 ``lid_score`` is always the confidence in ``language``: fastText's probability, or CLD2's share of the text in that
 language (``percent / 100``) when CLD2 decided. ``lid_model`` names who decided: the fastText model's name
@@ -36,7 +38,11 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from core.languages import ROOTS_LANGUAGES
 from filters.lid_labels import is_roots_language, roots_code
+
+#: ROOTS' African languages: lid.176 knows sw and yo, but reads tone-marked Yoruba as Catalan or Veps at p ~ 0.5
+_AFRICAN = frozenset(ROOTS_LANGUAGES["niger-congo"])
 
 SOURCE = "source"
 CLD2 = "cld2"
@@ -145,6 +151,8 @@ class Identifier:
             code = chinese_script(text)
         unsure = p < self.unsure_below
         if code not in self.known and is_roots_language(code) and (reliable or unsure):
+            return LidResult(code, pct / 100, CLD2)
+        if code in _AFRICAN and code != first.language and reliable and pct >= 90:
             return LidResult(code, pct / 100, CLD2)
         if unsure and reliable and pct >= 90 and code in self.known and code != first.language:
             return LidResult(code, pct / 100, CLD2)

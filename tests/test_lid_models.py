@@ -155,3 +155,14 @@ dedup: {exact: false, near: false}
     page = render_html(report)
     assert 'data-table="roots_coverage"' in page and '<tr data-key="tw">' in page and "source 5" in page
     assert page.index('id="roots-coverage"') < page.index('id="funnel"')
+
+
+def test_cld2_decides_tone_marked_yoruba_that_lid176_misreads(lid176):
+    """lid.176 has a Yoruba label but reads tone-marked Yoruba (GNOME's menu catalogue) as Catalan at p 0.51:
+    above "unsure", so only the African-language rule lets CLD2, which is sure, decide."""
+    text = ("- yẹ ìpilẹ̀ Ojúùwọ̀n Àtòjọ-ẹ̀yàn Ojú-iṣẹ́ GNOME wò Ṣàfikún Àtòjọ-ètò Fún Ìbẹ̀rẹ̀ Àwọn ayò àti "
+            "àwọn eré-àṣenọjú Àwọn àtòjọ-ètò fún ìbẹ̀rẹ̀ aláfikún:")
+    labels, probs = lid176.model.predict([text], k=1)
+    assert labels[0][0] == "__label__ca" and 0.5 <= probs[0][0] < 0.9
+    (result,) = lid176.identify([text], [None])
+    assert (result.language, result.model) == ("yo", CLD2) and result.score >= 0.9
