@@ -224,7 +224,7 @@ def _check_perplexity(d: _Doc) -> FilterResult:
     if p.perplexity_max_cutoff is None:
         return FilterResult("perplexity", None, "<=", None, None, "off")
     if not p.perplexity_model:
-        return FilterResult("perplexity", None, "<=", p.perplexity_max_cutoff, None, "off (no model)")
+        return FilterResult("perplexity", None, "<=", None, None, "off (no model)")  # no cut-off applies
     model = ppl.load_kenlm_model(p.perplexity_model)
     return _at_most("perplexity", p.perplexity_max_cutoff, lambda: ppl.perplexity(d.text, model))
 

@@ -10,12 +10,10 @@ corpus (template lines, dedup) are named as such: one document cannot tell.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
-from core.languages import code_language, programming_language
 from manifests.schema import Manifest
 from pipeline.stage import BatchStage, Record, doc_id, run_batch_fn
 from pipeline.stages import STAGES, RunContext
@@ -37,6 +35,14 @@ class Explainer:
                 fn = transform.batch_fn()
                 fn.setup()
                 self.steps.append((stage.name, transform, fn))
+
+    def stopped_at_ingest(self, record: Record) -> dict[str, Any]:
+        """The answer for a record Ingest removed or failed (a file that is not code, binary, not UTF-8...)."""
+        reason = record.get("reason") or "failed"
+        value = record.get("value", record.get("error"))
+        return {"language": record["language"], "lid_score": None, "results": [],
+                "verdict": {"kept": False, "stage": "Ingest", "reason": reason, "value": value},
+                "off": [], "across": [], "text": record["text"]}
 
     def explain(self, record: Record) -> dict[str, Any]:
         """What the stages do to ``record``: its final ``language`` and ``lid_score``, the quality checks'
@@ -62,20 +68,39 @@ class Explainer:
 
 
 def document_record(text: str, language: str | None = None, path: str | None = None) -> Record:
-    """The record Ingest would make of ``text``: a code file when ``path`` has a ROOTS programming language."""
-    pl = programming_language(path) if path else None
+    """The record Ingest would make of ``text`` from a text source (``path`` only names it)."""
     locator = path or "explain"
     return {"id": doc_id("explain", locator), "text": text, "source": "explain", "locator": locator,
-            "language": code_language(pl) if pl else language, "lid_score": None,
-            "meta": json.dumps({"path": path}) if pl else "{}", "path": path if pl else None}
+            "language": language, "lid_score": None, "meta": "{}", "path": None}
+
+
+def code_record(manifest: Manifest, text: str, path: str) -> tuple[str, Record]:
+    """What Ingest's code reader makes of ``text`` read as the file ``path``: the same function, so an ambiguous
+    extension (``.h``, ``.inc``, ``.tpl``) is decided by content, and a file that is not code is removed."""
+    from pipeline.ingest.code import code_document
+
+    data = text.encode("utf-8")
+    return code_document(manifest, "explain", path, path, data, len(data))
 
 
 def explain_document(manifest_path: str, text: str, language: str | None = None,
-                     path: str | None = None) -> dict:
-    """The verdict of every stage for one document, as the pipeline with this manifest would apply them."""
-    from manifests.schema import load_manifest
+                     path: str | None = None, code: bool = False) -> dict:
+    """The verdict of every stage for one document, as the pipeline with this manifest would apply them.
 
-    return Explainer(load_manifest(manifest_path)).explain(document_record(text, language, path))
+    ``code``: ``path`` is a file of a code source (``--path``); otherwise a ``path`` that may be code (``--file``
+    with a code extension) is read as one, and any other as text."""
+    from manifests.schema import load_manifest
+    from pipeline.ingest.code import may_be_code
+    from pipeline.ingest.records import KEPT
+
+    manifest = load_manifest(manifest_path)
+    explainer = Explainer(manifest)
+    if path and (code or may_be_code(path)):
+        tag, record = code_record(manifest, text, path)
+        if tag != KEPT:
+            return explainer.stopped_at_ingest(record)
+        return explainer.explain(record)
+    return explainer.explain(document_record(text, language, path))
 
 
 def _fmt(v) -> str:
@@ -101,7 +126,7 @@ def _cmd_explain(args: argparse.Namespace, beam_args: list[str]) -> int:
             raise UserError(f"{args.file}: cannot read as UTF-8 text ({e})") from None
     else:
         text = args.text
-    res = explain_document(args.manifest, text, args.language, args.path or args.file)
+    res = explain_document(args.manifest, text, args.language, args.path or args.file, code=bool(args.path))
     console = Console()
     score = "" if res["lid_score"] is None else f" (lid score {res['lid_score']:.3f})"
     console.print(f"language: [bold]{res['language']}[/bold]{score}")
@@ -111,7 +136,8 @@ def _cmd_explain(args: argparse.Namespace, beam_args: list[str]) -> int:
     for r in res["results"]:
         verdict = {True: "[green]pass[/green]", False: "[red]FAIL[/red]", None: f"skipped {r.note}".strip()}[r.passed]
         table.add_row(r.name, _fmt(r.value), r.comparison, _fmt(r.threshold), verdict)
-    console.print(table)
+    if res["results"]:
+        console.print(table)
     v = res["verdict"]
     if v["kept"]:
         across = f" (decided across the corpus, not here: {', '.join(res['across'])})" if res["across"] else ""

@@ -32,7 +32,7 @@ from pipeline.ingest.records import (
 BINARY_SNIFF_BYTES = 8192
 
 
-def _may_be_code(path: str) -> bool:
+def may_be_code(path: str) -> bool:
     """Worth reading: code by extension, or an extension whose language the content decides (``.inc``)."""
     return programming_language(path) is not None or ambiguous_extension(path) is not None
 
@@ -103,7 +103,7 @@ def _code_file_document(manifest: Manifest, source: Source, path: str, rel_in_du
     """A regular code file of ``size`` bytes, local or remote: read only when it is code and within the limit."""
     locator = _rel(manifest, path)
     data = None
-    if _may_be_code(path) and size <= manifest.output.max_doc_bytes:
+    if may_be_code(path) and size <= manifest.output.max_doc_bytes:
         try:
             with open_input(path) as f:
                 data = f.read()
@@ -167,7 +167,7 @@ def _read_tar(manifest: Manifest, source: Source, path: str, rel: str) -> Iterat
                                            printable(member.linkname) or None)
                     continue
                 data = None
-                if _may_be_code(member.name) and member.size <= manifest.output.max_doc_bytes:
+                if may_be_code(member.name) and member.size <= manifest.output.max_doc_bytes:
                     data = tar.extractfile(member).read()
                 yield code_document(manifest, source.name, locator, name, data, member.size)
             end = getattr(tar, "roots_end", None)
@@ -195,7 +195,7 @@ def _read_zip(manifest: Manifest, source: Source, path: str, rel: str) -> Iterat
                 yield REMOVED, removed(rec, "symlink", None)
                 continue
             data = None
-            if _may_be_code(info.filename) and info.file_size <= manifest.output.max_doc_bytes:
+            if may_be_code(info.filename) and info.file_size <= manifest.output.max_doc_bytes:
                 try:
                     data = zf.read(info)
                 except (*_STREAM_ERRORS, NotImplementedError, RuntimeError) as e:  # + unknown method, encrypted
