@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/roots run manifests/sample.yaml --out $(OUT) --overwrite
-	$(VENV)/bin/roots tokenizer manifests/tokenizer.yaml --out $(OUT)/tokenizer
+	$(VENV)/bin/roots tokenizer manifests/tokenizer.yaml --out $(OUT)/tokenizer --shards $(OUT)/shards/index.json
 	$(VENV)/bin/roots tokenize $(OUT) --tokenizer $(OUT)/tokenizer -q
 	$(VENV)/bin/roots report $(OUT) --tokenizer $(OUT)/tokenizer > /dev/null
 	@echo "report: $(OUT)/report.html  tokenizer: $(OUT)/tokenizer/tokenizer.json  tokens: $(OUT)/tokens/"

@@ -347,6 +347,18 @@ def test_rerun_is_byte_identical(trained, corpus, tmp_path):
     )
 
 
+def test_shards_option_replaces_the_manifest_shards(trained, corpus, tmp_path, monkeypatch):
+    """``--shards OUT/shards/index.json``: the same manifest trains on a run written anywhere."""
+    from tokenizer.run import train_from_manifest
+
+    manifest = write_manifest(tmp_path, sample_bytes=corpus_bytes(corpus[1]) // 2)  # its shards/ does not exist
+    monkeypatch.chdir(corpus[0].parent)
+    again = train_from_manifest(manifest, tmp_path / "tok", gpt2_baseline=False, shards=["shards/index.json"])
+    assert again.tokenizer_path.read_bytes() == trained.tokenizer_path.read_bytes()
+    with pytest.raises(UserError, match="missing|no shard|not found|does not exist"):
+        train_from_manifest(manifest, tmp_path / "tok2", gpt2_baseline=False)
+
+
 def test_same_tokenizer_with_one_thread(trained, corpus, tmp_path):
     """RAYON_NUM_THREADS only changes how pair counts are computed, not the result (rayon's pool is per process)."""
     code = (

@@ -1,7 +1,7 @@
 """The ``roots tokenizer`` subcommand.
 
-``roots tokenizer MANIFEST --out DIR [--update-lock] [--no-gpt2-baseline]``. The handler returns an exit code and
-lets ``core.errors.UserError`` propagate: the ``roots`` CLI prints it as one line and exits 2.
+``roots tokenizer MANIFEST --out DIR [--shards PATH ...] [--update-lock] [--no-gpt2-baseline]``. The handler returns
+an exit code and lets ``core.errors.UserError`` propagate: the ``roots`` CLI prints it as one line and exits 2.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("manifest", help="tokenizer manifest (YAML with a `tokenizer:` section)")
     p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--shards", action="append", metavar="PATH",
+                   help="train on this run's shards instead of the manifest's `shards:` (an index.json such as "
+                        "OUT/shards/index.json, or an .arrow glob; repeatable; relative to the working directory)")
     p.add_argument("--update-lock", action="store_true", help="accept changed shards/settings and rewrite the lock")
     p.add_argument(
         "--no-gpt2-baseline",
@@ -57,7 +60,8 @@ def summary(result: RunResult) -> str:
 def handle(args: argparse.Namespace, extra: list[str] | None = None) -> int:
     """Run the subcommand; 0 on success. ``extra`` (unparsed arguments the roots CLI may pass along) is unused."""
     result = train_from_manifest(
-        args.manifest, args.out, update_lock=args.update_lock, gpt2_baseline=not args.no_gpt2_baseline
+        args.manifest, args.out, update_lock=args.update_lock, gpt2_baseline=not args.no_gpt2_baseline,
+        shards=args.shards,
     )
     print(summary(result))
     return 0

@@ -135,11 +135,18 @@ def train_from_manifest(
     *,
     update_lock: bool = False,
     gpt2_baseline: bool = True,
+    shards: list[str] | None = None,
 ) -> RunResult:
-    """Train the manifest's tokenizer into ``out_dir`` (see module docstring); ``UserError`` for user mistakes."""
+    """Train the manifest's tokenizer into ``out_dir`` (see module docstring); ``UserError`` for user mistakes.
+
+    ``shards`` (``--shards``) replaces the manifest's ``tokenizer.shards``, so one manifest serves runs written to
+    any ``--out``; its relative paths are relative to the working directory, as on any command line."""
     clock = Clock()
     with clock.phase("hash_shards"):
         manifest = load_manifest(manifest_path)
+        if shards:
+            chosen = manifest.tokenizer.model_copy(update={"shards": [os.path.abspath(spec) for spec in shards]})
+            manifest = manifest.model_copy(update={"tokenizer": chosen})
         config = manifest.tokenizer
         shards = resolve_shards(manifest)
     out = Path(out_dir)
