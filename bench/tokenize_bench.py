@@ -11,7 +11,9 @@ small BLOOM-style tokenizer on it, then measures in child processes, each pinned
 * roots: the whole ``roots tokenize`` job on the FnApiRunner (reading shards, encoding, writing parts,
   concatenating, .idx, index.json), wall time including the job's start-up.
 
-Prints tokens/s for both and the ratio (the goal is >= 0.8 per core). Figures are printed, never asserted.
+Prints tokens/s for both and the ratio (the goal is >= 0.8 per core), by wall time and by CPU time (user + system of
+the child and its processes): on shared cores the wall ratio swings with the neighbours' load, the CPU ratio much
+less, and per core it is the cost that counts. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from bench.tokenizer import run_child
 REPO = Path(__file__).resolve().parent.parent
 
 _FLOOR = """
-import json, sys, time
+import json, resource, sys, time
 import pyarrow as pa
 from tokenizers import Tokenizer
 index = json.load(open(sys.argv[1] + "/shards/index.json"))
@@ -38,17 +40,24 @@ for s in sorted(index["shards"], key=lambda s: (s["language"], s["path"])):
         texts += pa.ipc.open_file(src).read_all().column("text").to_pylist()
 tok = Tokenizer.from_file(sys.argv[2] + "/tokenizer.json")
 encode = getattr(tok, sys.argv[3])
-t = time.perf_counter()
+def cpu():
+    return sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+t, c = time.perf_counter(), cpu()
 n = sum(len(e.ids) + 1 for e in encode(texts, add_special_tokens=False))
-print(json.dumps({"seconds": time.perf_counter() - t, "tokens": n, "docs": len(texts)}))
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": cpu() - c, "tokens": n, "docs": len(texts)}))
 """
 
 _ROOTS = """
-import json, sys, time
+import json, resource, sys, time
 from pipeline.tokenize import plan_tokenize, tokenize_run
-t = time.perf_counter()
+def cpu():
+    return sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+t, c = time.perf_counter(), cpu()
 index = tokenize_run(plan_tokenize(sys.argv[1], sys.argv[2], dest=sys.argv[3]))
-print(json.dumps({"seconds": time.perf_counter() - t, "tokens": index["tokens"], "docs": index["documents"]}))
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": cpu() - c, "tokens": index["tokens"],
+                  "docs": index["documents"]}))
 """
 
 
@@ -93,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                                           ("roots", _ROOTS, [str(root / f"tokens-{threads}-{rep}")])):
                     r = run_child(code, [str(root / "run"), str(tok), *extra], threads)
                     if name not in best or r["seconds"] < best[name]["seconds"]:
-                        best[name] = r
+                        best[name] = {**r, "cpu": min(r["cpu"], best.get(name, r)["cpu"])}
             floor, ours = best["encode_batch"], best["roots"]
             if floor["tokens"] != ours["tokens"] or floor["docs"] != ours["docs"]:
                 print(f"  MISMATCH: floor {floor['tokens']} tokens / {floor['docs']} docs, roots {ours['tokens']} "
@@ -103,10 +112,12 @@ def main(argv: list[str] | None = None) -> int:
                                ("encode_batch_fast", "       tokenizers encode_batch_fast"),
                                ("roots", "roots  tokenize (FnApiRunner)      ")):
                 r = best[name]
-                print(f"  {text} {r['seconds']:7.2f} s  {r['tokens'] / r['seconds']:12,.0f} tokens/s")
-            ratio = floor["seconds"] / ours["seconds"]
-            print(f"  roots tokenize / encode_batch throughput ratio: {ratio:.2f} "
-                  f"(vs encode_batch_fast: {best['encode_batch_fast']['seconds'] / ours['seconds']:.2f})", flush=True)
+                print(f"  {text} {r['seconds']:7.2f} s wall {r['tokens'] / r['seconds']:12,.0f} tokens/s   "
+                      f"{r['cpu']:7.2f} s CPU {r['tokens'] / r['cpu']:12,.0f} tokens/CPU-s")
+            fast = best["encode_batch_fast"]
+            print(f"  roots tokenize / encode_batch throughput ratio: {floor['seconds'] / ours['seconds']:.2f} wall, "
+                  f"{floor['cpu'] / ours['cpu']:.2f} CPU (vs encode_batch_fast: {fast['seconds'] / ours['seconds']:.2f}"
+                  f" wall, {fast['cpu'] / ours['cpu']:.2f} CPU)", flush=True)
     return 0
 
 
