@@ -201,14 +201,7 @@ def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = Tr
     if is_remote(out):
         _prepare_remote(out)
         return
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UserError(f"--out {out}: exists and is not a folder; choose a folder path")
-    try:
-        os.makedirs(out, exist_ok=True)
-        _probe_writable(out)
-    except OSError as e:
-        raise UserError(f"--out {out}: cannot write there ({e.strerror or e}); choose a folder you can write to "
-                        "(its parents must be folders)") from None
+    make_writable_folder(out)
     entries = set(os.listdir(out))
     _refuse_foreign(out, entries)
     if manifest_path is not None and not overwrite:
@@ -220,6 +213,19 @@ def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = Tr
                 shutil.rmtree(path)
             else:
                 os.remove(path)
+
+
+def make_writable_folder(path: str, option: str = "--out") -> None:
+    """Create the local folder ``path`` (and its parents) and check that a file can be written in it, so a path
+    under a file or a read-only place is one clear error before any job starts, not a worker's traceback."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UserError(f"{option} {path}: exists and is not a folder; choose a folder path")
+    try:
+        os.makedirs(path, exist_ok=True)
+        _probe_writable(path)
+    except OSError as e:
+        raise UserError(f"{option} {path}: cannot write there ({e.strerror or e}); choose a folder you can write to "
+                        "(its parents must be folders)") from None
 
 
 def manifest_marker(manifest_path: str) -> dict[str, str]:
