@@ -63,9 +63,9 @@ TEXTS = {
 SHORT = ["Buy now.", "Click here!"]  # kept or removed as the quality filters decide: the report must agree either way
 #: a document with markup in it, twice: its copy is removed as a duplicate, and the report must show it as text
 MARKUP = ("The library posted a short note about its new opening hours on the notice board near the entrance, and "
-          "somebody pasted the web page source into the message by mistake: <script> alert('doc') </script> followed by "
-          "<img src=x onerror=alert(2)> and the rest of the announcement, which says that the reading room will stay "
-          "open until nine in the evening from Monday to Friday during the whole winter.")
+          "somebody pasted the web page source into the message by mistake: <script> alert('doc') </script> "
+          "followed by <img src=x onerror=alert(2)> and the rest of the announcement, which says that the reading "
+          "room will stay open until nine in the evening from Monday to Friday during the whole winter.")
 CODE = {
     "tool.py": "import sys\n\n\ndef count_arguments(argv: list[str]) -> int:\n    \"\"\"How many arguments were "
                "given after the program name.\"\"\"\n    return len(argv) - 1\n\n\nif __name__ == '__main__':\n"
