@@ -40,8 +40,8 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from reports.terminal import render_tables
 
     console = Console(stderr=False)
-    report = run(args.manifest, args.out, beam_args, progress=not args.no_progress, verbose=args.verbose,
-                 overwrite=args.overwrite)
+    report = run(args.manifest, args.out, beam_args, progress=not (args.no_progress or args.quiet),
+                 verbose=args.verbose, overwrite=args.overwrite)
     if report is None:  # --dry_run=True: run() already said what it built; nothing ran, so there is no report
         return 0
     html = join(args.out, "report.html")  # run() wrote it with report.json
@@ -121,8 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace an earlier roots output in OUT (needed unless it is this manifest's own "
                         "unfinished run); files roots did not write are kept")
-    p.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
-    p.add_argument("-q", "--quiet", action="store_true", help="do not print the summary tables")
+    p.add_argument("--no-progress", action="store_true",
+                   help="do not print progress (per stage: documents done, docs/s, ETA; redrawn on a terminal, "
+                        "else a line every ROOTS_PROGRESS_INTERVAL seconds, default 10)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print only warnings and errors: no progress, no summary tables")
     p.set_defaults(func=_cmd_run, beam=True)
 
     p = sub.add_parser("validate", help="check a manifest without running it",

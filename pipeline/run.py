@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +44,8 @@ from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
 from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
+from pipeline.ingest.transform import unit_key
+from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat
 from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
 from reports import publish
@@ -98,10 +99,14 @@ def progress_note(options: PipelineOptions, out: str) -> str | None:
     if is_local(options) and not is_remote(out):
         return None
     kind = runner_kind(options)
-    where = {"dataflow": "the Dataflow console", "flink": "the Flink web UI", "spark": "the Spark web UI"}.get(
-        kind, "the job service's UI or logs")
     return (f"roots: progress bar off and no beam.log: the workers of --runner {kind} may not share this machine's "
-            f"disk or process; watch progress and worker logs in {where}")
+            f"disk or process; watch progress and worker logs in {where_to_watch(kind)}")
+
+
+def where_to_watch(kind: str) -> str:
+    """Where a remote job's progress and worker logs are, for people."""
+    return {"dataflow": "the Dataflow console", "flink": "the Flink web UI", "spark": "the Spark web UI"}.get(
+        kind, "the job service's UI or logs")
 
 
 def is_dry_run(options: PipelineOptions) -> bool:
@@ -171,6 +176,9 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
     docs, outputs = p, []
     for stage in STAGES:
         output = docs | stage.name >> stage.make(ctx)
+        if progress_dir and stage is not STAGES[0]:  # Ingest counts what it reads itself
+            (output.kept, output.removed, output.failed) | f"Progress{stage.name}" >> CountProgress(
+                progress_dir, stage.name)
         if stage.stats:
             output.stats | f"Write{stage.name}Stats" >> WriteJson(join(out, "stats", stage.stats))
         outputs.append(output)
@@ -201,14 +209,7 @@ def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = Tr
     if is_remote(out):
         _prepare_remote(out)
         return
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UserError(f"--out {out}: exists and is not a folder; choose a folder path")
-    try:
-        os.makedirs(out, exist_ok=True)
-        _probe_writable(out)
-    except OSError as e:
-        raise UserError(f"--out {out}: cannot write there ({e.strerror or e}); choose a folder you can write to "
-                        "(its parents must be folders)") from None
+    make_writable_folder(out)
     entries = set(os.listdir(out))
     _refuse_foreign(out, entries)
     if manifest_path is not None and not overwrite:
@@ -220,6 +221,19 @@ def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = Tr
                 shutil.rmtree(path)
             else:
                 os.remove(path)
+
+
+def make_writable_folder(path: str, option: str = "--out") -> None:
+    """Create the local folder ``path`` (and its parents) and check that a file can be written in it, so a path
+    under a file or a read-only place is one clear error before any job starts, not a worker's traceback."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UserError(f"{option} {path}: exists and is not a folder; choose a folder path")
+    try:
+        os.makedirs(path, exist_ok=True)
+        _probe_writable(path)
+    except OSError as e:
+        raise UserError(f"{option} {path}: cannot write there ({e.strerror or e}); choose a folder you can write to "
+                        "(its parents must be folders)") from None
 
 
 def manifest_marker(manifest_path: str) -> dict[str, str]:
@@ -313,35 +327,19 @@ def _stderr_to(path: str | None):
             terminal.close()
 
 
-class _Progress:
-    """A progress bar of input units read, fed by the marks ``Ingest`` leaves (local runs only)."""
+def planned_inputs(units: list[Unit]) -> Inputs:
+    """Each unit's key and size on this disk (``None`` for a hub shard, or a file gone since planning), for the
+    progress lines' ETA."""
+    def size(unit: Unit) -> int | None:
+        path = getattr(unit, "path", None)
+        if not path or is_remote(str(path)):
+            return None
+        try:
+            return os.path.getsize(path)
+        except OSError:
+            return None
 
-    def __init__(self, directory: str, total: int, enabled: bool, stream=None):
-        self.directory, self.total, self.enabled, self.stream = directory, total, enabled, stream
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def __enter__(self):
-        if self.enabled:
-            self._thread.start()
-        return self
-
-    def _poll(self) -> None:
-        from tqdm import tqdm
-
-        with tqdm(total=self.total, desc="reading inputs", unit="file", leave=True, disable=None,
-                  file=self.stream) as bar:
-            while True:
-                done = len(os.listdir(self.directory)) if os.path.isdir(self.directory) else 0
-                bar.update(done - bar.n)
-                if self._stop.wait(0.5):
-                    bar.update(len(os.listdir(self.directory)) - bar.n)
-                    return
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        if self.enabled:
-            self._thread.join()
+    return Inputs({unit_key(u): size(u) for u in units})
 
 
 @dataclass
@@ -408,8 +406,7 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
     if progress_dir:
         os.makedirs(progress_dir, exist_ok=True)
     log_path = os.path.join(out, "beam.log") if workers_here and not verbose else None
-    with _stderr_to(log_path) as terminal, _Progress(progress_dir or "", len(plan.units),
-                                                     progress and progress_dir is not None, terminal):
+    with _stderr_to(log_path) as terminal, _progress(plan, progress_dir, progress, terminal):
         p = beam.Pipeline(runner=make_runner(options), options=options)
         build_pipeline(p, plan.manifest, plan.units, out, progress_dir)
         result = p.run()
@@ -424,6 +421,16 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
     report["filters"] = describe_filters(plan.manifest, report)
     publish(out, report)  # report.json last: its presence marks the output as complete
     return report
+
+
+def _progress(plan: RunPlan, progress_dir: str | None, enabled: bool, stream):
+    """Per-stage progress lines for a local run; for a remote one, a line now and then saying where to look."""
+    if progress_dir is None:
+        kind = runner_kind(plan.options)
+        name = {"dataflow": "Dataflow", "flink": "Flink", "spark": "Spark"}.get(kind, f"the {kind} runner")
+        return RemoteHeartbeat(name, where_to_watch(kind), enabled, stream)
+    return ProgressDisplay(progress_dir, [s.name for s in STAGES], planned_inputs(plan.units) if enabled else
+                           Inputs({}), enabled, stream)
 
 
 def _say_where(result, options: PipelineOptions) -> None:

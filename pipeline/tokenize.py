@@ -109,9 +109,7 @@ def plan_pieces(shards: list[dict[str, Any]], piece_rows: int = PIECE_ROWS) -> l
 
 def _resolve_alpha(tokenizer_dir: str, alpha: float | None) -> float:
     """``--alpha`` if given, else the tokenizer manifest's ``mix_alpha`` (or ``alpha``) recorded in the lock."""
-    if alpha is not None:
-        if not 0.0 <= alpha <= 1.0:
-            raise UserError(f"--alpha {alpha}: must be between 0 and 1 (ROOTS/BLOOM used 0.3)")
+    if alpha is not None:  # checked with the other options
         return alpha
     from pydantic import ValidationError
 
@@ -136,6 +134,8 @@ def _load_tokenizer(tokenizer_dir: str, eod_token: str):
     from tokenizer.run import TOKENIZER_NAME
 
     path = os.path.join(tokenizer_dir, TOKENIZER_NAME)
+    if not os.path.isdir(tokenizer_dir):
+        raise UserError(f"--tokenizer {tokenizer_dir}: no such folder; pass the --out folder of `roots tokenizer`")
     if not os.path.isfile(path):
         raise UserError(f"--tokenizer {tokenizer_dir}: no {TOKENIZER_NAME} there; pass the --out folder of "
                         "`roots tokenizer`")
@@ -168,15 +168,43 @@ def _check_shards(root: str, shards: list[dict[str, Any]]) -> None:
                             "after the run wrote them); run `roots run` again")
 
 
+def _check_run_folder(out: str) -> None:
+    """``out`` is a finished ``roots run`` output (its report.json is written last)."""
+    if exists(_join(out, "report.json")):
+        return
+    if not is_remote(out) and not os.path.isdir(out):
+        raise UserError(f"{out}: no such folder; pass the --out folder of a finished `roots run`")
+    if not is_remote(out) and any(os.path.exists(os.path.join(out, p)) for p in ("stats", "shards", ".progress")):
+        raise UserError(f"{out}: the run did not finish (no report.json: it was interrupted or failed); run the "
+                        "same `roots run` command again, then tokenize")
+    raise UserError(f"{out}: no report.json (is this the --out folder of a finished `roots run`?)")
+
+
+def _check_options(beam_args: list[str], alpha: float | None, train_tokens: int | None) -> PipelineOptions:
+    """The options, before anything is read: Beam's as `roots run` checks them, then --alpha and --train-tokens."""
+    from pipeline.beam_options import check_beam_options
+
+    options = check_beam_options(beam_args)
+    if alpha is not None and not 0.0 <= alpha <= 1.0:  # also refuses nan
+        raise UserError(f"--alpha {alpha}: must be between 0 and 1 (ROOTS/BLOOM used 0.3)")
+    if train_tokens is not None and train_tokens < 1:
+        raise UserError(f"--train-tokens {train_tokens}: must be a positive number of tokens")
+    return options
+
+
 def plan_tokenize(out: str, tokenizer_dir: str, dest: str | None = None, alpha: float | None = None,
                   eod_token: str = DEFAULT_EOD, train_tokens: int | None = None,
                   beam_args: Iterable[str] = (), piece_rows: int = PIECE_ROWS) -> TokenizePlan:
-    """Check the run, the tokenizer and the options; nothing is written."""
+    """Check the options, the run, the tokenizer and the destination; nothing is written but the destination
+    folder (created, to check it can be written)."""
+    from pipeline.run import check_dataflow, make_writable_folder, runner_kind
+
+    beam_args = list(beam_args)
+    if not any(a.startswith("--default_sdk_harness_log_level") for a in beam_args):
+        beam_args.append("--default_sdk_harness_log_level=ERROR")
+    options = _check_options(beam_args, alpha, train_tokens)
     out = out.rstrip("/") if is_remote(out) else os.path.abspath(out)
-    if not exists(_join(out, "report.json")):
-        raise UserError(f"{out}: no report.json (is this the --out folder of a finished `roots run`?)")
-    if train_tokens is not None and train_tokens < 1:
-        raise UserError(f"--train-tokens {train_tokens}: must be a positive number of tokens")
+    _check_run_folder(out)
     index_path = _join(out, "shards", "index.json")
     raw = _read_bytes(index_path) if exists(index_path) else b""
     index = _load_json(index_path, "shards index", "run `roots run` again") if raw else {"shards": []}
@@ -186,17 +214,21 @@ def plan_tokenize(out: str, tokenizer_dir: str, dest: str | None = None, alpha: 
     if not is_remote(out):
         _check_shards(_join(out, "shards"), shards)
     text, tok, eod = _load_tokenizer(tokenizer_dir, eod_token)
+    alpha = _resolve_alpha(tokenizer_dir, alpha)
     dest = dest or _join(out, TOKENS_DIR)
     dest = dest.rstrip("/") if is_remote(dest) else os.path.abspath(dest)
-    beam_args = list(beam_args)
-    if not any(a.startswith("--default_sdk_harness_log_level") for a in beam_args):
-        beam_args.append("--default_sdk_harness_log_level=ERROR")
+    if runner_kind(options) == "dataflow":
+        if not is_remote(out):
+            raise UserError(f"{out}: with DataflowRunner the run folder must be a gs:// path (the workers read its "
+                            "shards)")
+        check_dataflow(options, dest, [])
+    if not is_remote(dest):
+        make_writable_folder(dest)
     return TokenizePlan(
         out=out, dest=dest, tokenizer_json=text, tokenizer_sha256=hashlib.sha256(text.encode()).hexdigest(),
         vocab_size=tok.get_vocab_size(with_added_tokens=True), eod_token=eod_token, eod_id=eod,
-        alpha=_resolve_alpha(tokenizer_dir, alpha), train_tokens=train_tokens,
-        shards_index_sha256=hashlib.sha256(raw).hexdigest(),
-        pieces=plan_pieces(shards, piece_rows), options=PipelineOptions(beam_args))
+        alpha=alpha, train_tokens=train_tokens, shards_index_sha256=hashlib.sha256(raw).hexdigest(),
+        pieces=plan_pieces(shards, piece_rows), options=options)
 
 
 # ------------------------------------------------------------------------------------------------ steps

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -22,6 +23,8 @@ from core.fs import exists, is_remote, join, read_bytes, write_atomically
 from core.languages import is_code, programming_language_of
 from pipeline.stages import FUNNEL_OF, FUNNEL_STEPS, STAGES, stage_of_reason
 from reports.coverage import coverage
+from reports.sources import DeadLetterTally, removed_examples, smallest_rows
+from reports.sources import per_source as source_outcomes
 
 REPORT_VERSION = 1
 
@@ -58,6 +61,18 @@ def _read_json(path: str) -> Any:
     return json.loads(read_bytes(path).decode("utf-8"))
 
 
+def _with_arrow_file(path: str, read: Callable[[Any], Any]) -> Any:
+    """``read(source)`` on an Arrow IPC file, memory-mapped on local disk (only the buffers read are touched) or
+    through Beam's ``FileSystems`` (gs://)."""
+    if is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.open(path) as f:
+            return read(pa.PythonFile(f, mode="r"))
+    with pa.memory_map(path) as src:
+        return read(src)
+
+
 def _read_arrow_columns(path: str, columns: list[str]) -> pa.Table:
     """Only ``columns`` of an Arrow IPC file: the reader fetches just their buffers (the removed documents' texts
     stay on disk or in the bucket)."""
@@ -66,13 +81,7 @@ def _read_arrow_columns(path: str, columns: list[str]) -> pa.Table:
         options = pa.ipc.IpcReadOptions(included_fields=[names.index(c) for c in columns])
         return pa.ipc.open_file(source, options=options).read_all().select(columns)
 
-    if is_remote(path):
-        from apache_beam.io.filesystems import FileSystems
-
-        with FileSystems.open(path) as f:
-            return read(pa.PythonFile(f, mode="r"))
-    with pa.memory_map(path) as src:
-        return read(src)
+    return _with_arrow_file(path, read)
 
 
 def _columns_if_present(path: str, columns: list[str]) -> pa.Table | None:
@@ -88,22 +97,35 @@ def _index(out: str, sub: str) -> list[dict[str, Any]]:
     return _read_json(path)["shards"] if exists(path) else []
 
 
-def _removed_columns(out: str, shards: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    """(reason, language, stage) of every removed document, reading only those columns."""
-    rows: list[tuple[str, str, str]] = []
+REMOVED_COLUMNS = ("reason", "language", "stage", "source")
+
+
+def _removed_columns(out: str, shards: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """(reason, language, stage, source) of every removed document, reading only those columns."""
+    rows: list[tuple[str, str, str, str]] = []
     for s in shards:
-        table = _read_arrow_columns(join(out, "removed", s["path"]), ["reason", "language", "stage"])
-        rows.extend(zip(*(table.column(c).to_pylist() for c in ("reason", "language", "stage")), strict=True))
+        table = _read_arrow_columns(join(out, "removed", s["path"]), list(REMOVED_COLUMNS))
+        rows.extend(zip(*(table.column(c).to_pylist() for c in REMOVED_COLUMNS), strict=True))
     return rows
 
 
-def _failed_stages(out: str, shards: list[dict[str, Any]]) -> Counter:
-    """Dead-letter documents per stage (the ``stage`` field of each JSON line)."""
-    stages: Counter = Counter()
+def _dead_letters(out: str, shards: list[dict[str, Any]]) -> DeadLetterTally:
+    """Dead-letter documents per stage and source, and their errors by shape (one JSON line each)."""
+    tally = DeadLetterTally()
     for s in shards:
         data = read_bytes(join(out, "dead_letter", s["path"]))
-        stages.update(json.loads(line)["stage"] for line in data.splitlines() if line.strip())
-    return stages
+        for line in data.splitlines():
+            if line.strip():
+                tally.add(json.loads(line))
+    return tally
+
+
+def _kept_per_source(out: str, kept: list[dict[str, Any]]) -> Counter:
+    """Kept documents per source, from the shards' ``source`` column."""
+    counts: Counter = Counter()
+    for s in kept:
+        counts.update(_read_arrow_columns(join(out, "shards", s["path"]), ["source"]).column("source").to_pylist())
+    return counts
 
 
 def build_report(out: str, name: str | None = None) -> dict[str, Any]:
@@ -126,10 +148,11 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         bucket["bytes"] += s["text_bytes"]
 
     rows = _removed_columns(out, removed_shards)
-    removed_docs = Counter(reason for reason, _, _ in rows)
+    removed_docs = Counter(reason for reason, _, _, _ in rows)
     by_language: dict[str, Counter] = defaultdict(Counter)
-    for reason, lang, _ in rows:
+    for reason, lang, _, _ in rows:
         by_language[lang or "unknown"][reason] += 1
+    dead_letters = _dead_letters(out, dead)
 
     input_docs = sum(per_source.values())
     kept_docs = sum(s["rows"] for s in kept)
@@ -146,11 +169,15 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
         "languages": _sorted_by_bytes(languages),
         "programming_languages": _sorted_by_bytes(programming),
         "removed_by_language": {k: dict(sorted(v.items())) for k, v in sorted(by_language.items())},
-        "funnel": funnel(input_docs, Counter((stage, reason) for reason, _, stage in rows), _failed_stages(out, dead)),
+        "funnel": funnel(input_docs, Counter((stage, reason) for reason, _, stage, _ in rows), dead_letters.stages),
         "kept_bytes": sum(s["text_bytes"] for s in kept),
         "shards": len(kept),
     }
     report.update(coverage(kept, lambda path, columns: _columns_if_present(join(out, "shards", path), columns)))
+    report["per_source"] = source_outcomes(per_source, _kept_per_source(out, kept),
+                                           ((reason, source) for reason, _, _, source in rows), dead_letters)
+    report["removed_examples"] = removed_examples(removed_shards, lambda path, k, columns: _with_arrow_file(
+        join(out, "removed", path), lambda src: smallest_rows(src, k, columns)))
     for stage in ("pii", "dedup", "profiles"):  # figures the stages tallied themselves (profiles: per source)
         path = join(out, "stats", f"{stage}.json")
         if exists(path):

@@ -15,6 +15,7 @@ Why this shape:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,12 +80,75 @@ def _summary(report: dict[str, Any]) -> str:
     check = ('<p class="ok">✓ input = kept + removed + failed: the counts add up.</p>' if ok else
              '<p class="bad">✗ The counts do not add up: input ≠ kept + removed + failed. Some documents were lost; '
              'this run is not trustworthy.</p>')
+    return (f'<section id="summary"><h2>Summary</h2><dl class="totals">{dl}</dl>{check}{_sources_table(report)}'
+            "</section>")
+
+
+def _sources_table(report: dict[str, Any]) -> str:
+    """Documents read per source and where they went (kept, removed, failed; ``per_source``, when the report has
+    it), and the filter profile each source ran under."""
     profiles = report.get("profiles") or {}
-    sources = table("sources", "Documents read per source, and the filter profile each ran under", "source",
-                    [Col("docs", "documents"), Col("profile", "filter profile", str, numeric=False)],
-                    {k: {"docs": v, "profile": (profiles.get(k) or {}).get("profile")}
-                     for k, v in report.get("sources", {}).items()})
-    return f'<section id="summary"><h2>Summary</h2><dl class="totals">{dl}</dl>{check}{sources}</section>'
+    outcomes = report.get("per_source") or {}
+    cols = [Col("docs", "documents read")]
+    if outcomes:
+        cols += [Col("kept", "kept"), Col("removed", "removed"), Col("failed", "failed")]
+    cols.append(Col("profile", "filter profile", str, numeric=False))
+    rows = {k: {"docs": v, "profile": (profiles.get(k) or {}).get("profile"),
+                **{c: (outcomes.get(k) or {}).get(c) for c in ("kept", "removed", "failed")}}
+            for k, v in report.get("sources", {}).items()}
+    caption = ("Documents read per source, kept, removed and failed, and the filter profile each ran under"
+               if outcomes else "Documents read per source, and the filter profile each ran under")
+    return table("sources", caption, "source", cols, rows)
+
+
+def _dead_letters(report: dict[str, Any]) -> str:
+    """Per source with dead letters, its most frequent errors (by shape) with one example each."""
+    failing = {k: v for k, v in (report.get("per_source") or {}).items() if v.get("top_errors")}
+    out = ['<section id="failed"><h2>Failed documents</h2>'
+           "<p>Documents that could not be read or processed are in <code>dead_letter/</code>, one JSON line each "
+           "with its error. Errors of the same shape (the same message for another file, line or number) are "
+           "counted together; the example is the failed document of smallest id.</p>"]
+    for source, entry in failing.items():
+        rows = {e["error"]: {"docs": e["docs"], "locator": e["example"].get("locator"),
+                             "example": e["example"].get("error")} for e in entry["top_errors"]}
+        out.append(table(f"errors:{source}", f"Most frequent errors of {source} ({entry['failed']:,} failed)",
+                         "error", [Col("docs", "documents"), Col("locator", "example input", str, numeric=False),
+                                   Col("example", "example error", str, numeric=False)], rows))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _fmt_value(v: Any) -> str:
+    """A removal's measured value for people: floats to 4 significant digits, other values as JSON."""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
+def _excerpt(text: str) -> str:
+    return text if text.strip() else "(empty or blank text)"
+
+
+def _removal_examples(report: dict[str, Any]) -> str:
+    """For each removal reason, the documents of smallest id it removed: what a filter took, as text."""
+    examples = report.get("removed_examples") or {}
+    if not examples:
+        return ""
+    out = ["<h3>Examples per reason</h3>"
+           "<p>The removed documents of smallest id for each reason (every removed document is in "
+           "<code>removed/&lt;reason&gt;/</code>), with the value the check measured and the start of the text; "
+           "PII in these excerpts is replaced as in kept documents.</p>"]
+    cols = [Col("source", "source", str, numeric=False), Col("language", "language", str, numeric=False),
+            Col("value", "value", _fmt_value, numeric=False), Col("locator", "input", str, numeric=False),
+            Col("excerpt", "text", _excerpt, numeric=False)]
+    for reason, rows in examples.items():
+        n = report["removed_docs"].get(reason, len(rows))
+        dup = [Col("duplicate_of", "duplicate of (kept)", str, numeric=False)] if any(
+            r.get("duplicate_of") for r in rows) else []
+        out.append(table(f"examples:{reason}", f"{reason}: {len(rows)} of {n:,} removed documents", "id",
+                         cols[:3] + dup + cols[3:], {r["id"]: {**r, "language": r.get("language") or "–"}
+                                                     for r in rows}))
+    return "".join(out)
 
 
 def _distribution(ids: Ids, report: dict[str, Any], key: str, heading: str, anchor: str, noun: str) -> str:
@@ -148,6 +212,7 @@ def _removals(ids: Ids, report: dict[str, Any]) -> str:
                     [Col(r, r) for r in columns], {k: {r: v.get(r, 0) for r in columns} for k, v in matrix.items()})
         caption = "Darker cells removed more documents; every cell prints its count."
         out.append(f"<h3>Per language</h3>{_figure(svg, caption)}{tab}")
+    out.append(_removal_examples(report))
     out.append("</section>")
     return "".join(out)
 
@@ -306,6 +371,9 @@ def render_html(report: dict[str, Any], tokenizer: dict[str, Any] | None = None,
 
         sections.insert(2, ("roots-coverage", "ROOTS-46 coverage"))
         body.insert(2, coverage_html(report))
+    if any(v.get("top_errors") for v in (report.get("per_source") or {}).values()):
+        sections.append(("failed", "Failed documents"))
+        body.append(_dead_letters(report))
     if any(report.get(k) for k in ("dedup", "pii", "filters")):
         sections.append(("cleaning", "Deduplication, PII and filters"))
         body.append(_dedup_and_pii(report))

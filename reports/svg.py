@@ -49,6 +49,9 @@ tbody tr:nth-child(even) { background: #f6f8fa; }
 .toggle { margin: .4rem 0; } .toggle input { width: 1.1rem; height: 1.1rem; vertical-align: -.15rem; }
 .log-toggle:checked ~ .scale-linear, .log-toggle:not(:checked) ~ .scale-log { display: none; }
 dl.totals { display: grid; grid-template-columns: max-content max-content; gap: .1rem 1.2rem; }
+td[data-col=excerpt] { white-space: pre-wrap; overflow-wrap: anywhere; min-width: 28ch; max-width: 64ch;
+  font: .85rem/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
+td[data-col=locator], td[data-col=example] { overflow-wrap: anywhere; max-width: 40ch; }
 dl.totals dt { color: $muted; } dl.totals dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
 """).substitute(ink=INK, muted=MUTED, grid=GRID, red=RED)
 

@@ -3,6 +3,7 @@ the thing and what to do, a non-zero exit and no traceback (a traceback only wit
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -111,3 +112,72 @@ def test_replacing_an_earlier_output_needs_overwrite(tmp_path):
         prepare_out(str(unfinished), str(SAMPLE), overwrite=False)
     prepare_out(str(unfinished), str(SAMPLE), overwrite=True)
     assert not (unfinished / "stats").exists()
+
+
+# ----------------------------------------------------------------------------------------------- roots tokenize
+@pytest.fixture(scope="module")
+def finished_run_and_tokenizer(tmp_path_factory) -> tuple[Path, Path]:
+    """A finished run with no shards (report.json is what marks it finished) and a tiny BLOOM-style tokenizer."""
+    from tokenizers import Tokenizer, models, trainers
+
+    root = tmp_path_factory.mktemp("tokenize-errors")
+    (root / "run").mkdir()
+    report = {"version": 1, "name": "t", "input_docs": 0, "kept_docs": 0, "failed_docs": 0, "removed_docs": {},
+              "kept_bytes": 0, "languages": {}, "programming_languages": {}, "counts_add_up": True, "sources": {}}
+    (root / "run" / "report.json").write_text(json.dumps(report))
+    tok = Tokenizer(models.BPE())
+    tok.train_from_iterator(["a small text", "another small text"], trainers.BpeTrainer(
+        vocab_size=40, special_tokens=["<unk>", "<s>", "</s>", "<pad>"], show_progress=False))
+    (root / "tok").mkdir()
+    tok.save(str(root / "tok" / "tokenizer.json"))
+    return root / "run", root / "tok"
+
+
+@pytest.mark.parametrize("extra, needles", [
+    (["--direct_num_worker=2"], ["unknown Beam option --direct_num_worker", "did you mean --direct_num_workers"]),
+    (["--alpha", "abc"], ["--alpha abc: not a number between 0 and 1"]),
+])
+def test_tokenize_bad_options_are_one_line(finished_run_and_tokenizer, extra, needles):
+    run_dir, tok = finished_run_and_tokenizer
+    proc = roots_cli("tokenize", str(run_dir), "--tokenizer", str(tok), *extra)
+    one_error_line(proc, *needles)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert not (run_dir / "tokens").exists()  # refused before anything was written
+
+
+def test_tokenize_mistakes_name_the_thing_and_what_to_do(finished_run_and_tokenizer, tmp_path, capsys):
+    """The same checks through the CLI's entry point in this process (a subprocess each would cost seconds)."""
+    from pipeline.cli import main
+
+    run_dir, tok = finished_run_and_tokenizer
+    unfinished = tmp_path / "unfinished"
+    (unfinished / "stats").mkdir(parents=True)
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("mine")
+    cases = [
+        ([str(tmp_path / "nowhere"), "--tokenizer", str(tok)], ["nowhere: no such folder", "finished `roots run`"]),
+        ([str(unfinished), "--tokenizer", str(tok)], ["the run did not finish", "run the same `roots run`"]),
+        ([str(tmp_path), "--tokenizer", str(tok)], ["no report.json", "--out folder of a finished `roots run`"]),
+        ([str(run_dir), "--tokenizer", str(tmp_path / "no-tok")], ["--tokenizer", "no such folder", "roots tokenizer"]),
+        ([str(run_dir), "--tokenizer", str(tmp_path)], ["no tokenizer.json there", "roots tokenizer"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--alpha", "1.5"], ["--alpha 1.5: must be between 0 and 1"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--alpha", "nan"], ["--alpha nan: must be between 0 and 1"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--train-tokens", "1e9"], ["--train-tokens 1e9: not a whole"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--train-tokens", "0"], ["--train-tokens 0: must be a positive"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--eod", "<eos>"], ["--eod <eos>: not a token", "--eod"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--runner", "Foo"], ["--runner Foo", "DataflowRunner"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--direct_num_workers=abc"], ["invalid int value: 'abc'"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--out", str(a_file)], ["is not a folder"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--out", str(a_file / "t")], ["cannot write there"]),
+        ([str(run_dir), "--tokenizer", str(tok), "--runner", "DataflowRunner"], ["must be a gs:// path"]),
+    ]
+    for args, needles in cases:
+        assert main(["tokenize", *args]) == 2, args
+        captured = capsys.readouterr()
+        lines = [line for line in captured.err.splitlines() if line.strip()]
+        assert captured.out == "" and len(lines) == 1 and lines[0].startswith("roots: error: "), (args, captured)
+        for needle in needles:
+            assert needle in lines[0], (args, lines[0])
+    assert a_file.read_text() == "mine" and not (run_dir / "tokens").exists()
+    assert main(["tokenize", str(run_dir), "--tokenizer", str(tok), "-q"]) == 0  # and the good command works
+    assert json.loads((run_dir / "tokens" / "index.json").read_text())["documents"] == 0

@@ -78,8 +78,9 @@ def test_killed_run_then_same_command_gives_the_uninterrupted_output(sample_run,
     assert unfinished.returncode == 2 and "did not finish" in unfinished.stderr, unfinished.stderr
 
     (out / "notes.txt").write_text("mine")  # not roots' own: a rerun must leave it alone
-    again = roots_cli("run", str(SAMPLE), "--out", str(out), "--no-progress", "-q")
+    again = roots_cli("run", str(SAMPLE), "--out", str(out), "-q")
     assert again.returncode == 0, again.stderr
+    assert "roots: progress" not in again.stderr and again.stdout == ""  # -q: warnings and errors only
     assert (out / "notes.txt").read_text() == "mine"
     assert not list(out.rglob("*.tmp-*")) and not (out / ".progress").exists()
     assert output_bytes(out) == output_bytes(sample_run)

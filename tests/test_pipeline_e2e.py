@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import datasets
 
 from pipeline.run import run
+from pipeline.stages import STAGES
 from reports.build import build_report
 from tests.conftest import SAMPLE, output_bytes, read_shards, roots_cli, write_jsonl, write_manifest
 
@@ -69,7 +71,7 @@ def test_one_and_two_workers_give_identical_outputs(sample_run, tmp_path):
     assert output_bytes(sample_run) == output_bytes(two)
 
 
-def test_cli_run_report_and_errors(tmp_path):
+def test_cli_run_report_progress_and_errors(tmp_path, monkeypatch):
     english = ("The weather was lovely on Sunday, so we walked along the river with the children and stopped "
                "for lunch at the small cafe near the old mill, where they still bake their own bread every morning.")
     write_jsonl(tmp_path / "d" / "a.jsonl", [{"text": english},
@@ -79,13 +81,29 @@ def test_cli_run_report_and_errors(tmp_path):
     manifest = write_manifest(tmp_path, "name: t\nlanguages: [en]\nsources:\n"
                                         "  - {name: web, type: hf, path: json, data_files: 'd/*.jsonl'}\n"
                                         "  - {name: code, type: code, path: broken.tar.gz}\n")
-    res = roots_cli("run", str(manifest), "--out", str(tmp_path / "out"), "--no-progress")
+    monkeypatch.setenv("ROOTS_PROGRESS_INTERVAL", "0.2")  # stderr is a pipe: plain progress lines, often
+    res = roots_cli("run", str(manifest), "--out", str(tmp_path / "out"))
     assert res.returncode == 0, res.stderr
     assert "Languages" in res.stdout and "counts add up" in res.stdout
     assert "2 inputs failed" in res.stderr and "dead_letter" in res.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["removed_docs"] == {"language": 1} and report["failed_docs"] == 2
     assert report["languages"] == {"en": {"docs": 1, "bytes": len(english.encode())}}
+
+    # progress: a line per stage as it runs, each stage's last one with its total; the counts are the documents
+    # each stage saw (Ingest: every input document; after the language filter: the one English document)
+    lines = [line for line in res.stderr.splitlines() if line.startswith("roots: progress ")]
+    assert lines[0].endswith("Ingest: waiting (0/2 inputs)"), lines  # printed while the job starts
+    last = {}
+    for line in lines:
+        stage, text = re.fullmatch(r"roots: progress \d+:\d\d:\d\d: (\w+): (.*)", line).groups()
+        last[stage] = text
+    assert list(last) == [s.name for s in STAGES], lines
+    docs = {stage: int(re.match(r"([\d,]+) docs, done in \d+:\d\d:\d\d", text).group(1).replace(",", ""))
+            for stage, text in last.items()}
+    assert docs["Ingest"] == report["input_docs"] == 4 and last["Ingest"].endswith("(2/2 inputs)")
+    assert docs["Normalize"] == docs["LanguageId"] == docs["LanguageFilter"] == 2  # the readable documents
+    assert docs["QualityFilter"] == docs["Dedup"] == report["kept_docs"] == 1
 
     shown = roots_cli("report", str(tmp_path / "out"))
     assert shown.returncode == 0 and "en" in shown.stdout and "language" in shown.stdout

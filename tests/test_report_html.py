@@ -61,6 +61,11 @@ TEXTS = {
            "修理阅览室的屋顶，并在冬季的星期天下午继续开放图书馆。很多家长表示支持这个计划，认为它对社区非常重要。"],
 }
 SHORT = ["Buy now.", "Click here!"]  # kept or removed as the quality filters decide: the report must agree either way
+#: a document with markup in it, twice: its copy is removed as a duplicate, and the report must show it as text
+MARKUP = ("The library posted a short note about its new opening hours on the notice board near the entrance, and "
+          "somebody pasted the web page source into the message by mistake: <script> alert('doc') </script> "
+          "followed by <img src=x onerror=alert(2)> and the rest of the announcement, which says that the reading "
+          "room will stay open until nine in the evening from Monday to Friday during the whole winter.")
 CODE = {
     "tool.py": "import sys\n\n\ndef count_arguments(argv: list[str]) -> int:\n    \"\"\"How many arguments were "
                "given after the program name.\"\"\"\n    return len(argv) - 1\n\n\nif __name__ == '__main__':\n"
@@ -74,6 +79,7 @@ CODE = {
               "  return `${greeting}, ${trimmed || 'stranger'}!`;\n}\n\nmodule.exports = { greet };\n",
     "README.md": "# a readme, not code\n",
     "img.c": b"\x89PNG\r\n\x1a\n\x00\x00\x00binary\x00\x00",
+    "<img src=x onerror=alert(3)>.c": b"int main(void) { return 0; } /* \xff\xfe not UTF-8 */\n",
 }
 
 
@@ -82,7 +88,7 @@ def write_corpus(root: Path, drop: dict[str, int] | None = None, extra_empty: in
     JSON line; ``drop`` leaves out the first n documents of a language (for comparisons)."""
     drop = drop or {}
     rows = [{"text": t} for lang, texts in TEXTS.items() for t in texts[drop.get(lang, 0):]]
-    rows += [{"text": t} for t in SHORT] + [{"text": ""}] * (1 + extra_empty)
+    rows += [{"text": t} for t in SHORT] + [{"text": ""}] * (1 + extra_empty) + [{"text": MARKUP}] * 2
     write_jsonl(root / "web" / "a.jsonl", rows)
     with (root / "web" / "a.jsonl").open("a", encoding="utf-8") as f:
         f.write('{"text": "a broken line\n')
@@ -297,6 +303,63 @@ def test_tokenizer_report_errors(corpus_run, tmp_path, capsys):
     assert "roots tokenizer" in capsys.readouterr().err
 
 
+def test_sources_examples_and_errors_agree_with_the_files(corpus_run):
+    """report.json's ``per_source``, ``removed_examples`` and top errors, recomputed from the written files."""
+    report = load_report(str(corpus_run))
+    kept, removed = read_shards(corpus_run), read_shards(corpus_run, "removed")
+    dead = [json.loads(line) for path in sorted((corpus_run / "dead_letter").rglob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()]
+    kept_by = Counter(kept.column("source").to_pylist())
+    removed_by = Counter(zip(removed.column("source").to_pylist(), removed.column("reason").to_pylist(), strict=True))
+    failed_by = Counter(d["source"] for d in dead)
+    assert set(report["per_source"]) == {"web", "code"}
+    for source, entry in report["per_source"].items():
+        reasons = {r: n for (s, r), n in removed_by.items() if s == source}
+        assert (entry["input"], entry["kept"], entry["failed"]) == (
+            report["sources"][source], kept_by[source], failed_by[source])
+        assert entry["removed_by_reason"] == reasons and entry["removed"] == sum(reasons.values())
+        assert entry["counts_add_up"] and entry["input"] == entry["kept"] + entry["removed"] + entry["failed"]
+    web_errors, code_errors = report["per_source"]["web"]["top_errors"], report["per_source"]["code"]["top_errors"]
+    assert [e["docs"] for e in web_errors] == [1] and web_errors[0]["error"].startswith("<input>:N: malformed JSON")
+    assert web_errors[0]["example"] == {k: dead[[d["source"] for d in dead].index("web")][k]
+                                        for k in ("id", "locator", "error")}
+    assert code_errors[0]["error"] == "<input>: not valid UTF-8 at byte N; re-encode the file as UTF-8"
+    assert code_errors[0]["example"]["locator"].endswith("<img src=x onerror=alert(3)>.c")
+
+    rows = removed.to_pylist()
+    assert set(report["removed_examples"]) == set(report["removed_docs"])
+    for reason, examples in report["removed_examples"].items():
+        mine = sorted((r for r in rows if r["reason"] == reason), key=lambda r: r["id"])[:3]
+        assert [e["id"] for e in examples] == [r["id"] for r in mine], reason
+        for e, r in zip(examples, mine, strict=True):
+            assert (e["source"], e["stage"], e["locator"]) == (r["source"], r["stage"], r["locator"])
+            assert e["value"] == json.loads(r["value"]) and e["text_chars"] == len(r["text"])
+            assert r["text"].startswith(e["excerpt"].removesuffix("…"))  # no PII in these texts: verbatim
+    markup = [e for examples in report["removed_examples"].values() for e in examples
+              if "onerror=alert(2)" in e["excerpt"]]
+    assert len(markup) == 1 and "<script> alert('doc') </script>" in markup[0]["excerpt"]
+
+
+def test_page_shows_sources_examples_and_errors_as_text(corpus_run):
+    report = load_report(str(corpus_run))
+    text = (corpus_run / "report.html").read_text(encoding="utf-8")
+    page = Page(text)
+    for source, entry in report["per_source"].items():
+        row = page.tables["sources"][source]
+        assert {c: int(row[c]) for c in ("docs", "kept", "removed", "failed")} == {
+            "docs": entry["input"], "kept": entry["kept"], "removed": entry["removed"], "failed": entry["failed"]}
+        shown = page.tables[f"errors:{source}"]
+        assert {k: int(v["docs"]) for k, v in shown.items()} == {e["error"]: e["docs"] for e in entry["top_errors"]}
+    for reason, examples in report["removed_examples"].items():
+        assert list(page.tables[f"examples:{reason}"]) == [e["id"] for e in examples]
+    # a removed document's HTML and a file name with HTML in it are shown as text, never parsed as markup
+    assert page.tags["script"] == 0 and page.tags["img"] == 0 and "onerror" not in "".join(
+        f"{k}={v}" for _, a in page.elements for k, v in a.items() if k != "data-key")
+    texts = "".join(page.texts)
+    assert "<script> alert('doc') </script> followed by <img src=x onerror=alert(2)>" in texts
+    assert "<img src=x onerror=alert(3)>.c" in texts
+
+
 # ----------------------------------------------------------------------------------------------- structure
 HOSTILE = '<script>alert("x")</script>'
 
@@ -310,6 +373,14 @@ def hostile_report() -> dict:
               "programming_languages": {"c'est\"": {"docs": 1, "bytes": 3}},
               "removed_by_language": {HOSTILE: removed}, "kept_bytes": 453, "shards": 3}
     report["funnel"] = funnel_from_reasons(10, 0, removed)
+    error = {"error": HOSTILE, "docs": 1, "example": {"id": "<b>1</b>", "locator": '"><img src=x onerror=alert(1)>',
+                                                      "error": HOSTILE}}
+    report["per_source"] = {"a&b <src>": {"input": 10, "kept": 7, "removed": 3, "failed": 0, "counts_add_up": True,
+                                          "removed_by_reason": removed, "top_errors": [error]}}
+    report["removed_examples"] = {"empty": [{"id": "<i>id</i>", "source": "a&b <src>", "language": HOSTILE,
+                                             "stage": "Ingest", "locator": "<a href=x>", "value": HOSTILE,
+                                             "excerpt": HOSTILE + "<img src=x onerror=alert(1)>", "text_chars": 60,
+                                             "duplicate_of": "<u>x</u>"}]}
     return report
 
 
@@ -321,7 +392,9 @@ def test_strings_from_data_are_escaped():
     assert HOSTILE in page.chart("languages", "linear") and "c'est\"" in page.chart("programming_languages", "linear")
     assert '"><img src=x onerror=alert(1)>' in page.tables["removed"]
     assert "a&b <src>" in page.tables["sources"]
-    assert "<script>" not in text
+    assert "<script>" not in text and "<img" not in text and "<a href=x" not in text
+    assert list(page.tables["examples:empty"]) == ["<i>id</i>"] and HOSTILE in page.tables["errors:a&b <src>"]
+    assert HOSTILE + "<img src=x onerror=alert(1)>" in page.texts and "<u>x</u>" in page.texts
 
 
 def test_page_is_self_contained_accessible_and_deterministic(corpus_run, tokenizer_dir, other_report):

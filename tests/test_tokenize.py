@@ -225,8 +225,11 @@ def test_rerun_clears_its_leftovers_and_refuses_foreign_files(tmp_path, small_to
 
 def test_user_errors(tmp_path, small_tokenizer):
     write_run(tmp_path / "run")
-    with pytest.raises(UserError, match="no report.json"):
+    with pytest.raises(UserError, match="no such folder"):
         tokenize(tmp_path / "nothing", small_tokenizer)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match="no report.json"):
+        tokenize(tmp_path / "empty", small_tokenizer)
     with pytest.raises(UserError, match="tokenizer.json"):
         tokenize(tmp_path / "run", tmp_path)
     with pytest.raises(UserError, match="--eod <eos>"):
@@ -260,7 +263,7 @@ def test_cli_tokenize_then_report(tmp_path, small_tokenizer, capsys, monkeypatch
     assert main(["report", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
     assert "Tokens (alpha 0.3; uint16)" in out and "tokens/byte" in out and "zh-hans" in out
-    assert main(["tokenize", str(tmp_path / "run"), "--tokenizer", str(tmp_path / "none")]) == 2
+    assert main(["tokenize", str(tmp_path / "run"), "--tokenizer", str(tmp_path)]) == 2
     assert "no tokenizer.json" in capsys.readouterr().err
 
 

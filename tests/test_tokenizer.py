@@ -317,7 +317,8 @@ def test_dedup_lines_and_articles():
 
 
 def test_outputs_and_tokenizer_shape(trained, tok):
-    for name in ("tokenizer.json", "tokenizer.lock.json", "report.json", "tokenizer_config.json"):
+    for name in ("tokenizer.json", "tokenizer.lock.json", "report.json", "tokenizer_config.json",
+                 "special_tokens_map.json"):
         assert (trained.out_dir / name).is_file()
     assert tok.get_vocab_size() == 500
     assert [tok.id_to_token(i) for i in range(4)] == ["<unk>", "<s>", "</s>", "<pad>"]
@@ -465,17 +466,59 @@ def test_roundtrip_any_text(tok, text):
     assert roundtrip(tok, text) == text
 
 
-def test_transformers_fast_tokenizer_roundtrips(trained):
-    transformers = pytest.importorskip("transformers")
-    fast = transformers.PreTrainedTokenizerFast(
-        tokenizer_file=str(trained.tokenizer_path), clean_up_tokenization_spaces=False
-    )
-    auto = transformers.AutoTokenizer.from_pretrained(str(trained.out_dir))
-    assert (auto.unk_token_id, auto.bos_token_id, auto.eos_token_id, auto.pad_token_id) == (0, 1, 2, 3)
-    for t in (fast, auto):
-        for text in SAMPLES:
+def test_transformers_loads_the_folder_with_its_special_tokens(trained, tok, corpus):
+    import transformers  # in the test extra (without torch): the folder must load as transformers users load it
+
+    assert json.loads((trained.out_dir / "special_tokens_map.json").read_text()) == {
+        "unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"}
+    config = json.loads((trained.out_dir / "tokenizer_config.json").read_text())
+    assert config["tokenizer_class"] == "PreTrainedTokenizerFast" and config["model_max_length"] == 2048
+    texts = SAMPLES + [text for d in corpus[1].values() for _, text in d[:5]]
+    for cls in (transformers.AutoTokenizer, transformers.PreTrainedTokenizerFast):
+        t = cls.from_pretrained(str(trained.out_dir))
+        assert (t.unk_token, t.bos_token, t.eos_token, t.pad_token) == ("<unk>", "<s>", "</s>", "<pad>"), cls
+        assert (t.unk_token_id, t.bos_token_id, t.eos_token_id, t.pad_token_id) == (0, 1, 2, 3), cls
+        assert t.model_max_length == 2048
+        for text in texts:
             ids = t.encode(text, add_special_tokens=False)
+            assert ids == tok.encode(text, add_special_tokens=False).ids  # the same ids as the tokenizers library
             assert t.decode(ids, skip_special_tokens=False) == text
+
+
+def test_too_small_a_sample_is_a_warning_with_the_size_it_needs(corpus, tmp_path, capsys):
+    from tokenizer.run import train_from_manifest
+
+    shutil.copytree(corpus[0].parent / "shards", tmp_path / "shards")
+    manifest = write_manifest(tmp_path, vocab_size=100_000)
+    result = train_from_manifest(manifest, tmp_path / "out", gpt2_baseline=False)
+    short = result.report["vocab_shortfall"]
+    assert short["vocab_size_requested"] == 100_000 and short["vocab_size"] == result.report["vocab_size"] < 100_000
+    assert short["sample_bytes"] == sum(s["trained_bytes"] for s in result.report["sample"].values())
+    half = short["half_sample"]
+    assert 0.4 * short["sample_bytes"] < half["sample_bytes"] < 0.6 * short["sample_bytes"]
+    assert 256 + 4 < half["vocab_size"] < short["vocab_size"]
+    assert 0.2 <= short["growth_exponent"] <= 1 and short["needed_sample_bytes_estimate"] > short["sample_bytes"]
+
+    parser = argparse.ArgumentParser(prog="roots")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["tokenizer", str(manifest), "--out", str(tmp_path / "cli"), "--no-gpt2-baseline"])
+    assert args.func(args) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("roots: warning: the trained vocabulary has "), err
+    assert "100,000 were asked for" in err[0] and "would be needed" in err[0] and "add text" in err[0]
+
+
+def test_heaps_extrapolation():
+    from tokenizer.shortfall import growth_exponent, needed_bytes
+
+    def merges(n: float) -> int:  # a vocabulary that grows exactly as 30 * bytes^0.6
+        return round(30 * n**0.6)
+
+    b = growth_exponent(merges(2e6), 2_000_000, merges(1e6), 1_000_000)
+    assert b == pytest.approx(0.6, abs=1e-3)
+    assert needed_bytes(merges(2e6), 2_000_000, merges(5e8), b) == pytest.approx(5e8, rel=0.02)
+    assert growth_exponent(100, 2_000, 100, 1_000) is None  # no growth: nothing to extrapolate
+    assert needed_bytes(100, 2_000, 1_000, None) is None
 
 
 # --- report -----------------------------------------------------------------------------------------------------
@@ -484,6 +527,7 @@ def test_transformers_fast_tokenizer_roundtrips(trained):
 def test_report(trained):
     report = json.loads(trained.report_path.read_text())
     assert report["vocab_size"] == 500 and report["pre_tokenizer"] == "bloom"
+    assert report["vocab_shortfall"] is None  # the asked vocabulary was reached
     assert report["train_seconds"] > 0 and report["peak_rss_mb"] > 0
     assert set(report["sample"]) == set(WORDS)
     for key in ("languages", "vocab_share_unused"):

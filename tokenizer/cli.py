@@ -7,9 +7,18 @@ an exit code and lets ``core.errors.UserError`` propagate: the ``roots`` CLI pri
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tokenizer.lock import LOCK_NAME
-from tokenizer.run import REPORT_NAME, TOKENIZER_NAME, RunResult, train_from_manifest
+from tokenizer.run import (
+    HF_CONFIG_NAME,
+    HF_SPECIAL_MAP_NAME,
+    REPORT_NAME,
+    TOKENIZER_NAME,
+    RunResult,
+    train_from_manifest,
+)
+from tokenizer.shortfall import warning
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,8 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "tokenizer",
         help="train a byte-level BPE tokenizer from the shards",
         description=(
-            f"Train a byte-level BPE from the shards a tokenizer manifest names; write {TOKENIZER_NAME}, "
-            f"{LOCK_NAME} and {REPORT_NAME} to --out. Rerunning with the same manifest and shards regenerates "
+            f"Train a byte-level BPE from the shards a tokenizer manifest names; write {TOKENIZER_NAME} (with "
+            f"{HF_CONFIG_NAME} and {HF_SPECIAL_MAP_NAME}: transformers.AutoTokenizer.from_pretrained(OUT) loads it), "
+            f"{LOCK_NAME} and {REPORT_NAME} to --out. A vocabulary smaller than asked (too little text) is a "
+            "warning with the sample size it would need. Rerunning with the same manifest and shards regenerates "
             f"{TOKENIZER_NAME} byte for byte; if the shards or settings changed since the lock in --out, the run "
             "stops unless --update-lock is given."
         ),
@@ -64,5 +75,8 @@ def handle(args: argparse.Namespace, extra: list[str] | None = None) -> int:
         shards=args.shards,
     )
     print(summary(result))
+    short = result.report.get("vocab_shortfall")
+    if short:  # tokenizers stops early without a word when the sample runs out of pairs to merge
+        print(warning(short), file=sys.stderr)
     return 0
 

@@ -24,13 +24,19 @@ from tokenizer.config import TokenizerConfig, load_manifest
 from tokenizer.evaluate import DEFINITIONS, evaluate
 from tokenizer.sampling import SamplePlan, SampleStream, iter_heldout_docs, plan_sample, scan
 from tokenizer.shards import resolve_shards
+from tokenizer.shortfall import CountingStream, every_second_document, shortfall
 from tokenizer.train import to_json_bytes, train
 
 TOKENIZER_NAME = "tokenizer.json"
 REPORT_NAME = "report.json"
 HF_CONFIG_NAME = "tokenizer_config.json"
+HF_SPECIAL_MAP_NAME = "special_tokens_map.json"
+#: BLOOM's training sequence length (bigscience tr11: --seq-length 2048), the longest input transformers will
+#: expect without a warning
+MODEL_MAX_LENGTH = 2048
 
-#: transformers roles of BLOOM's special tokens; written to tokenizer_config.json when the token is configured.
+#: transformers roles of BLOOM's special tokens; written to tokenizer_config.json and special_tokens_map.json when
+#: the token is configured.
 _HF_ROLES = {"<unk>": "unk_token", "<s>": "bos_token", "</s>": "eos_token", "<pad>": "pad_token"}
 
 log = logging.getLogger("roots.tokenizer")
@@ -88,13 +94,29 @@ def _sample_summary(plan: SamplePlan, kept: dict[str, dict[str, int]]) -> dict[s
     return out
 
 
+def _hf_special_tokens(config: TokenizerConfig) -> dict[str, str]:
+    """special_tokens_map.json: the role of each of BLOOM's special tokens the config has (bos, eos, unk, pad)."""
+    return {_HF_ROLES[token]: token for token in config.special_tokens if token in _HF_ROLES}
+
+
 def _hf_config(config: TokenizerConfig) -> dict[str, Any]:
-    """tokenizer_config.json so ``AutoTokenizer.from_pretrained(DIR)`` knows the special tokens and keeps spaces."""
-    data: dict[str, Any] = {"tokenizer_class": "PreTrainedTokenizerFast", "clean_up_tokenization_spaces": False}
-    for token in config.special_tokens:
-        if token in _HF_ROLES:
-            data[_HF_ROLES[token]] = token
-    return data
+    """tokenizer_config.json, so ``AutoTokenizer.from_pretrained(DIR)`` (and ``PreTrainedTokenizerFast``'s) knows
+    the class, the special tokens and the sequence length, and keeps spaces as they are when decoding."""
+    return {"tokenizer_class": "PreTrainedTokenizerFast", "clean_up_tokenization_spaces": False,
+            "model_max_length": MODEL_MAX_LENGTH, **_hf_special_tokens(config)}
+
+
+def _vocab_shortfall(tok, plan: SamplePlan, config: TokenizerConfig, trained_bytes: int) -> dict[str, Any] | None:
+    """``None`` when the asked vocabulary was reached; else the report's ``vocab_shortfall``, with the sample size
+    it would need, measured by training again on every second document (tokenizer/shortfall.py)."""
+    vocab = tok.get_vocab_size(with_added_tokens=True)
+    if vocab >= config.vocab_size:
+        return None
+    half_stream = CountingStream(every_second_document(SampleStream(plan, config)))
+    half_tok = train(half_stream, config)
+    available = sum(s.available_bytes for s in plan.stats.values())
+    return shortfall(config, vocab, trained_bytes, available,
+                     (half_tok.get_vocab_size(with_added_tokens=True), half_stream.bytes))
 
 
 def _heldout_texts(plan: SamplePlan, config: TokenizerConfig) -> dict[str, list[str]]:
@@ -170,6 +192,8 @@ def train_from_manifest(
         lockfile.check_output(old_lock, lock_path, sha)
     sample = _sample_summary(plan, stream.kept)
     lock = lockfile.build_lock(resolved, shards, sample, sha)
+    with clock.phase("shortfall"):
+        short = _vocab_shortfall(tok, plan, config, sum(v["bytes"] for v in stream.kept.values()))
 
     n_special = len(config.special_tokens)
     report: dict[str, Any] = {"pre_tokenizer": config.pre_tokenizer, "vocab_size_requested": config.vocab_size}
@@ -184,6 +208,7 @@ def train_from_manifest(
         report["baseline_gpt2"]["train_seconds"] = clock.wall["baseline_train"]
         del baseline
     report["sample"] = sample
+    report["vocab_shortfall"] = short
     report["train_seconds"] = clock.wall["train"]
     report["train_cpu_seconds"] = clock.cpu["train"]
     report["peak_rss_mb"] = peak_rss_mb()
@@ -195,6 +220,7 @@ def train_from_manifest(
     out.mkdir(parents=True, exist_ok=True)
     _write(out / TOKENIZER_NAME, tok_bytes)
     _write(out / HF_CONFIG_NAME, lockfile.dumps(_hf_config(config)))
+    _write(out / HF_SPECIAL_MAP_NAME, lockfile.dumps(_hf_special_tokens(config)))
     _write(out / REPORT_NAME, lockfile.dumps(report))
     _write(lock_path, lockfile.dumps(lock))  # last: a lock only ever describes a complete directory
     clock.total()

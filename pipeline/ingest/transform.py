@@ -8,12 +8,12 @@ and each reads itself with its format's module (``jsonl``, ``hf``, ``code``).
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any
 
 import apache_beam as beam
 
 from manifests.schema import Manifest
+from pipeline import progress
 from pipeline.ingest.plan import Unit, unit_from_json
 from pipeline.ingest.project_language import ProjectLanguage
 from pipeline.ingest.records import FAILED as R_FAILED
@@ -44,14 +44,23 @@ def unit_failure(manifest: Manifest, unit: Unit, done: int, error: BaseException
 class _ReadUnit(beam.DoFn):
     def __init__(self, manifest: Manifest, progress_dir: str | None):
         self.manifest, self.progress_dir = manifest, progress_dir
+        self.counts: progress.Counts | None = None
+
+    def setup(self) -> None:
+        if self.progress_dir:
+            self.counts = progress.Counts(self.progress_dir, NAME, "read")
 
     def process(self, unit_json: str):
         unit = unit_from_json(unit_json)
-        done = 0
+        done = read_bytes = 0
         try:
             for route, rec in unit.read(self.manifest):
                 done += 1
                 beam.metrics.Metrics.counter("ingest", route).inc()
+                if self.counts is not None:  # documents read, and text bytes for the ETA (pipeline/progress.py)
+                    n = progress.text_bytes(rec.get("text"))
+                    read_bytes += n
+                    self.counts.add(docs=1, kept=int(route not in (R_REMOVED, R_FAILED)), bytes=n)
                 if route == R_REMOVED:
                     yield beam.pvalue.TaggedOutput(REMOVED, stamped(rec, NAME))
                 elif route == R_FAILED:
@@ -61,9 +70,14 @@ class _ReadUnit(beam.DoFn):
         except Exception as e:  # noqa: BLE001 - last line of defence, see unit_failure
             beam.metrics.Metrics.counter("ingest", "unit_error").inc()
             yield beam.pvalue.TaggedOutput(FAILED, stamped(unit_failure(self.manifest, unit, done, e), NAME))
-        if self.progress_dir:
-            # a mark per finished unit lets the driver draw a progress bar for local runs
-            open(os.path.join(self.progress_dir, unit_key(unit)), "w").close()
+        if self.counts is not None:
+            # a mark per finished unit: the driver's progress lines count inputs and measure bytes with them
+            self.counts.flush()
+            progress.mark_unit(self.progress_dir, unit_key(unit), done, read_bytes)
+
+    def finish_bundle(self) -> None:
+        if self.counts is not None:
+            self.counts.flush()
 
 
 class Ingest(beam.PTransform):
