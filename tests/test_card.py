@@ -63,16 +63,21 @@ def test_manifest_license_is_a_hub_id_and_goes_into_the_card(sample_run, tmp_pat
     assert render_card(report, None) == (sample_run / "README.md").read_text(encoding="utf-8")  # same bytes
 
 
-def test_a_readme_roots_did_not_write_is_never_replaced(tmp_path):
+@pytest.mark.parametrize("scheme", ["", "fakegs://"])
+def test_a_readme_roots_did_not_write_is_never_replaced(tmp_path, scheme):
+    """Locally and on a bucket (``fakegs://``, Beam's FileSystems as for gs://)."""
+    from tests.fake_fs import FakeBucketFileSystem  # noqa: F401 - importing registers the fakegs:// scheme
+
     out = tmp_path / "out"
     (out / "shards").mkdir(parents=True)
+    (out / "shards" / "index.json").write_text("{}")
     (out / "report.json").write_text("{}")
     mine = out / "README.md"
     mine.write_text("# my notes about this corpus\n")
     with pytest.raises(UserError, match="README.md there was not written by roots"):
-        prepare_out(str(out))
+        prepare_out(scheme + str(out))
     assert mine.read_text() == "# my notes about this corpus\n" and (out / "report.json").exists()
     mine.write_text(f"---\npretty_name: x\n---\n{CARD_MARK}\n\n# x\n")  # a card an earlier run wrote
-    prepare_out(str(out))
-    assert sorted(p.name for p in out.iterdir()) == []
+    prepare_out(scheme + str(out))
+    assert not mine.exists() and not (out / "report.json").exists() and not (out / "shards" / "index.json").exists()
 
