@@ -18,6 +18,7 @@ from core.fs import exists, is_folder, is_remote, list_files
 from filters.dedup import DedupParams
 from filters.params import FilterConfig, LanguageParams
 from filters.profiles import shipped_profiles
+from manifests.hub_licenses import check_hub_license
 from manifests.loading import field_errors, read_yaml
 
 #: ``datasets`` builders that read local files; any other ``path`` of an ``hf`` source is a hub dataset id.
@@ -113,6 +114,10 @@ class Manifest(_Strict):
     pii: Switch = Switch()
     dedup: DedupParams = DedupParams()
     output: OutputParams = OutputParams()
+    # the corpus' licence in the Hugging Face dataset card written to OUT/README.md (a Hub licence id, or a list)
+    license: str | list[str] | None = Field(
+        default=None, description="licence of the output corpus for its dataset card: a Hugging Face Hub licence "
+        "id (apache-2.0, cc-by-sa-4.0, other...) or a list of them")
     # directory of the manifest file: relative paths in it are relative to this (set by load_manifest)
     base_dir: str = Field(default=".", exclude=True)
 
@@ -131,6 +136,15 @@ class Manifest(_Strict):
             "defaults": resolved(self.filters.defaults),
             "languages": {k: resolved(v) for k, v in self.filters.languages.items()}})
         return self
+
+    @field_validator("license")
+    @classmethod
+    def _hub_license(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("give at least one licence id, or leave license out")
+            return [check_hub_license(v) for v in value]
+        return None if value is None else check_hub_license(value)
 
     @field_validator("sources")
     @classmethod

@@ -28,8 +28,8 @@ Beam options pass through, e.g.:
   roots run big.yaml --out gs://bucket/out --runner DataflowRunner --project P --region R --temp_location gs://b/tmp
 
 Output in OUT/: shards/<lang>/<lang>-NNNNN.arrow and shards/index.json, removed/<reason>/..., dead_letter/...,
-report.json, report.html. Load a language with:
-  datasets.load_dataset("arrow", data_files="OUT/shards/fr/*.arrow", split="train")"""
+report.json, report.html, and README.md (a Hugging Face dataset card, one config per language). Load a language with:
+  datasets.load_dataset("OUT", "fr", split="train")"""
 
 
 def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:

@@ -50,10 +50,13 @@ from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
 from reports import publish
 from reports.build import build_report
+from reports.card import CARD_NAME, is_roots_card
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
 OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log",
-                "tokens", ".roots-run.json")
+                "tokens", ".roots-run.json", CARD_NAME)
+#: ``README.md`` (the dataset card, ``reports.card``) is one of them only when roots wrote it (``is_roots_card``): a
+#: README.md someone else put in ``--out`` is never deleted nor replaced
 #: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
 OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress", ".roots-run.json")
 #: written when a run starts: which manifest it runs, so a rerun of the same command may replace its own unfinished
@@ -212,6 +215,9 @@ def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = Tr
     make_writable_folder(out)
     entries = set(os.listdir(out))
     _refuse_foreign(out, entries)
+    if CARD_NAME in entries:
+        with open(os.path.join(out, CARD_NAME), "rb") as f:
+            _refuse_foreign_card(out, f.read(65536))
     if manifest_path is not None and not overwrite:
         _refuse_replacing(out, entries, manifest_path)
     for name in sorted(entries):
@@ -279,7 +285,14 @@ def _probe_writable(out: str) -> None:
 
 
 def _is_output_part(name: str) -> bool:
-    return name in OUTPUT_PARTS or name.startswith(("report.json.tmp-", "report.html.tmp-"))
+    return name in OUTPUT_PARTS or name.startswith(("report.json.tmp-", "report.html.tmp-", CARD_NAME + ".tmp-"))
+
+
+def _refuse_foreign_card(out: str, head: bytes) -> None:
+    """A ``README.md`` in ``--out`` that is not a card roots wrote would be replaced by the run's card: refuse."""
+    if not is_roots_card(head):
+        raise UserError(f"--out {out}: {CARD_NAME} there was not written by roots, and a run writes its dataset card "
+                        f"as {CARD_NAME}; move that file elsewhere, or choose another --out")
 
 
 def _refuse_foreign(out: str, entries: set[str]) -> None:
@@ -299,6 +312,9 @@ def _prepare_remote(out: str) -> None:
     rels = [f[len(base):] for f in files if f.startswith(base)]
     tops = {r.split("/", 1)[0] for r in rels}
     _refuse_foreign(out, tops)
+    if CARD_NAME in rels:
+        with FileSystems.open(base + CARD_NAME) as f:
+            _refuse_foreign_card(out, f.read(65536))
     ours = sorted(t for t in tops if _is_output_part(t))
     folders = [base + t + "/" for t in ours if any(r.startswith(t + "/") for r in rels)]
     plain = [base + t for t in ours if t in rels]
@@ -419,7 +435,8 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
         shutil.rmtree(progress_dir, ignore_errors=True)
     report = build_report(out, plan.manifest.name)
     report["filters"] = describe_filters(plan.manifest, report)
-    publish(out, report)  # report.json last: its presence marks the output as complete
+    # README.md (the dataset card) and report.html, then report.json last: its presence marks the output complete
+    publish(out, report, card_license=plan.manifest.license, card=True)
     return report
 
 

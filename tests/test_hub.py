@@ -186,3 +186,56 @@ def test_gated_hub_error_says_how_to_log_in(hub):
     gated = str(hub_error(source, GatedRepoError("Access to dataset is restricted", response=response)))
     assert "gated" in gated and "huggingface-cli login" in gated and "HF_TOKEN" in gated
     assert "bigscience-data/roots_fr_wikinews" in gated and "'main'" in gated and "source s" in gated
+
+
+@pytest.fixture
+def online(tmp_path, monkeypatch):
+    """Online mode (HF_HUB_OFFLINE unset) against a Hub endpoint on a loopback port, with an empty cache and a
+    1-second timeout; yields a function that points HF_ENDPOINT at a port."""
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (("HF_HUB_CACHE", str(tmp_path / "hub")), ("HF_HOME", str(tmp_path / "home")),
+                        ("HF_DATASETS_CACHE", str(tmp_path / "datasets")), ("HF_HUB_ETAG_TIMEOUT", "1")):
+        monkeypatch.setenv(name, value)
+    from huggingface_hub import constants
+
+    # huggingface_hub reads HF_HUB_OFFLINE once, at import: undo what an earlier offline test left in this process
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    return lambda port: monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_hub_is_one_clear_message_within_the_timeout(online, tmp_path):
+    import socket
+    import time
+
+    m = write_manifest(tmp_path, "name: t\nsources:\n  - {name: s, type: hf, path: org/web, revision: v1}\n")
+    online(port := _closed_port())  # nothing listens: the connection is refused
+    res = roots_cli("validate", str(m), timeout=60)
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    for needle in ("source s", "org/web", "'v1'", f"127.0.0.1:{port}", "unreachable", "check the network",
+                   "HF_HUB_OFFLINE=1"):
+        assert needle in res.stderr, (needle, res.stderr)
+    with socket.socket() as silent:  # accepts connections (kernel backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        online(silent.getsockname()[1])
+        start = time.monotonic()
+        two = write_manifest(tmp_path, "name: t\nsources:\n  - {name: s, type: hf, path: org/web}\n"
+                                       "  - {name: u, type: hf, path: org/books}\n")
+        check = check_hub_sources(load_manifest(two))  # in this process: one CLI start is enough
+        took = time.monotonic() - start
+    problems = check.problems
+    assert len(problems) == 1 and "did not answer within 1 s (HF_HUB_ETAG_TIMEOUT)" in problems[0], problems
+    assert "raise HF_HUB_ETAG_TIMEOUT" in problems[0] and "sources[0] (s)" in problems[0]
+    # the second source is not tried once the Hub proved unreachable (it would wait for the same timeout)
+    assert check.notes == ["1 hub dataset not checked (the Hub is unreachable, see above): "
+                           "sources[1] (u, 'org/books')"] and took < 10, (took, check)

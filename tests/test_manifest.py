@@ -74,3 +74,35 @@ def test_validate_command(tmp_path):
     assert "unknown field" in bad.stderr
     missing = roots_cli("validate", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 2 and "manifest not found" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_roots_manifest_validates_offline_and_covers_the_roots_languages(tmp_path, monkeypatch, capsys):
+    """manifests/roots.yaml (the public ROOTS subsets on the Hub) validates without the network: offline, with an
+    empty Hugging Face cache, every field is checked and the subsets are listed as not checked. Every source is a
+    bigscience-data ROOTS subset with a ROOTS language (or auto) and says how it was confirmed; every ROOTS language
+    is covered by a source or listed among the unconfirmed ones at the end."""
+    import re
+
+    from core.languages import ROOTS_46
+    from pipeline.cli import main
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    path = REPO / "manifests" / "roots.yaml"
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    manifest = load_manifest(path)
+    assert f"ok ({len(manifest.sources)} sources" in out
+    assert f"{len(manifest.sources)} hub datasets not checked (HF_HUB_OFFLINE=1" in err
+    text = path.read_text(encoding="utf-8")
+    assert "HF_TOKEN" in text and "gated" in text.lower() and manifest.license == "other"
+    lines = {s.path: next(line for line in text.splitlines() if f"path: {s.path}," in line) for s in manifest.sources}
+    for s in manifest.sources:
+        assert re.fullmatch(r"bigscience-data/roots_[a-z-]+_[a-z0-9_-]+", s.path), s.path
+        assert s.language in (*ROOTS_46, "auto") and s.filters == "curated" and s.revision is None, s
+        assert re.search(r"#\s*(hub|org|code)(, (hub|org|code))*$", lines[s.path]), lines[s.path]
+    covered = {s.language for s in manifest.sources} - {"auto"}
+    unconfirmed = text[text.index("# ---- not confirmed"):]
+    listed = set(re.findall(r"(?<![\w-])([a-z]{2,3})(?![\w-])", unconfirmed))
+    assert len(covered) >= 21 and set(ROOTS_46) - covered <= listed, set(ROOTS_46) - covered - listed

@@ -98,10 +98,59 @@ def hub_error(source: Source, e: BaseException) -> UserError:
         return UserError(f"{where}: {text}: set `config` to one of the dataset's configs")
     if isinstance(e, ValueError) and "split" in text.lower():
         return UserError(f"{where}: {text}: set `split` to one of the dataset's splits")
-    if isinstance(e, (ConnectionError, TimeoutError, OSError)) or type(e).__module__.startswith("httpx"):
-        return UserError(f"{where}: the Hub is unreachable ({type(e).__name__}: {text}): check the network "
-                         "(or a proxy: HTTPS_PROXY), or set HF_HUB_OFFLINE=1 to read the Hugging Face cache")
+    if _is_network_error(e):
+        return unreachable_error(source, e)
     return UserError(f"{where}: cannot open it ({type(e).__name__}: {text})")
+
+
+def _is_network_error(e: BaseException) -> bool:
+    """A failure to reach the Hub at all (refused, unresolvable, timed out), whatever HTTP library raised it."""
+    if isinstance(e, (ConnectionError, TimeoutError, OSError)):
+        return True
+    return type(e).__module__.startswith("httpx") and any(c.__name__ == "TransportError" for c in type(e).__mro__)
+
+
+class HubUnreachable(UserError):
+    """The Hub could not be reached at all (refused, unresolvable, timed out): not a fault of one dataset."""
+
+
+def unreachable_error(source: Source, e: BaseException) -> HubUnreachable:
+    """The one message for a Hub that cannot be reached: which endpoint, whether it refused or did not answer (and
+    within which timeout), and the three ways out (network, offline cache, a longer timeout)."""
+    from huggingface_hub import constants
+
+    endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
+    timed_out = isinstance(e, TimeoutError) or any(c.__name__ == "TimeoutException" for c in type(e).__mro__)
+    what = (f"did not answer within {_probe_timeout():g} s (HF_HUB_ETAG_TIMEOUT)" if timed_out
+            else f"is unreachable ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'no answer'})")
+    return HubUnreachable(f"{_where(source)}: the Hub at {endpoint} {what}: check the network (or a proxy: "
+                          "HTTPS_PROXY, or HF_ENDPOINT for a mirror), or set HF_HUB_OFFLINE=1 to read the Hugging "
+                          "Face cache" + (", or raise HF_HUB_ETAG_TIMEOUT" if timed_out else ""))
+
+
+def _probe_timeout() -> float:
+    """Seconds the reachability probe waits for the Hub: ``HF_HUB_ETAG_TIMEOUT`` (huggingface_hub's own setting
+    for its metadata requests, default 10), read when asked."""
+    from huggingface_hub import constants
+
+    try:
+        return float(os.environ.get("HF_HUB_ETAG_TIMEOUT") or constants.HF_HUB_ETAG_TIMEOUT)
+    except ValueError:
+        return float(constants.DEFAULT_ETAG_TIMEOUT)
+
+
+def probe_hub(source: Source) -> None:
+    """One metadata request for ``source``'s dataset and revision, with a short timeout and no retries, before
+    ``datasets`` opens it: an unreachable Hub then fails in a second with a message that says so, instead of after
+    ``huggingface_hub``'s retries (about 25 s per file) and as a ``datasets`` error; a wrong id, revision or a
+    private dataset fail here too, each with its own message (``hub_error``)."""
+    from huggingface_hub import HfApi, constants
+
+    try:
+        HfApi(endpoint=os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).dataset_info(
+            source.path, revision=source.revision, timeout=_probe_timeout())
+    except Exception as e:  # noqa: BLE001 - every failure becomes one clear message
+        raise hub_error(source, e) from None
 
 
 def _quiet_datasets():
@@ -136,8 +185,11 @@ def _cached_snapshot(source: Source) -> str:
                              local_files_only=True)
 
 
-def open_hub(source: Source):
-    """``source``'s hub dataset in streaming mode, or a ``UserError`` that says why it can't be opened."""
+def open_hub(source: Source, probe: bool = True):
+    """``source``'s hub dataset in streaming mode, or a ``UserError`` that says why it can't be opened. Online, the
+    Hub is probed first (``probe_hub``); workers pass ``probe=False``, since the driver's planning already did."""
+    if probe and _is_hub_id(source) and not hub_offline():
+        probe_hub(source)
     try:
         return _load_streaming(source, None)
     except Exception as e:  # noqa: BLE001 - the libraries raise many types; each becomes one clear message
@@ -154,21 +206,41 @@ class HubCheck:
 
 def check_hub_sources(manifest: Manifest) -> HubCheck:
     """Open every hub source as a run's planning would, so ``roots validate`` reports an unreachable dataset before
-    a run. Offline, a dataset absent from the Hugging Face cache is not checked (a note says so) rather than
-    failed: validation must work without the network, and only the Hub could say whether the id exists."""
+    a run. Offline, a dataset absent from the Hugging Face cache is not checked (one note lists them) rather than
+    failed: validation must work without the network, and only the Hub could say whether the id exists; the run
+    itself then stops on it with the "not in the Hugging Face cache" message. Once the Hub proves unreachable, the
+    remaining hub sources are not tried (each would wait for the same timeout) and a note lists them."""
     check = HubCheck()
+    uncached: list[str] = []
+    unreached: list[str] = []
     for i, source in enumerate(manifest.sources):
         if source.type != "hf" or not _is_hub_id(source):
             continue
+        where = f"sources[{i}] ({source.name}, {source.path!r})"
         if hub_offline() and not _cached_revisions(source):
-            check.notes.append(f"sources[{i}] ({source.name}): hub dataset {source.path!r} not checked "
-                               "(HF_HUB_OFFLINE=1 and not in the Hugging Face cache)")
+            uncached.append(where)
+            continue
+        if unreached:
+            unreached.append(where)
             continue
         try:
             open_hub(source)
+        except HubUnreachable as e:
+            check.problems.append(f"sources[{i}] ({source.name}): {e}")
+            unreached.append(where)
         except UserError as e:
             check.problems.append(f"sources[{i}] ({source.name}): {e}")
+    if uncached:
+        check.notes.append(_listed(uncached, "not checked (HF_HUB_OFFLINE=1 and not in the Hugging Face cache "
+                                             f"{_hub_cache()}; a run needs them there)"))
+    if unreached[1:]:
+        check.notes.append(_listed(unreached[1:], "not checked (the Hub is unreachable, see above)"))
     return check
+
+
+def _listed(items: list[str], what: str, shown: int = 8) -> str:
+    more = f", and {len(items) - shown} more" if len(items) > shown else ""
+    return f"{len(items)} hub dataset{'s' if len(items) > 1 else ''} {what}: {', '.join(items[:shown])}{more}"
 
 
 def read_hf_file(manifest: Manifest, source: Source, path: str) -> Iterator[Routed]:
@@ -201,7 +273,7 @@ def read_hf_shard(manifest: Manifest, source: Source, shard: int, num_shards: in
     n = 0
     locator = f"{source.path}@{source.revision or 'main'}/shard={shard}"
     try:
-        ds = open_hub(source).shard(num_shards=num_shards, index=shard)
+        ds = open_hub(source, probe=False).shard(num_shards=num_shards, index=shard)
         for row in ds:
             yield _text_record(manifest, source, f"{locator}#record={n}", row)
             n += 1
