@@ -113,6 +113,8 @@ class Manifest(_Strict):
     pii: Switch = Switch()
     dedup: DedupParams = DedupParams()
     output: OutputParams = OutputParams()
+    # every document's measurements in OUT/attributes/ (for `roots tune` and `roots refilter`)
+    attributes: Switch = Switch()
     # directory of the manifest file: relative paths in it are relative to this (set by load_manifest)
     base_dir: str = Field(default=".", exclude=True)
 
