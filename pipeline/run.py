@@ -180,7 +180,7 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
         if transform is None:
             continue
         output = docs | stage.name >> transform
-        if stage.stats:
+        if stage.stats and output.stats is not None:
             output.stats | f"Write{stage.name}Stats" >> WriteJson(join(out, "stats", stage.stats))
         outputs.append(output)
         docs = output.kept
