@@ -113,8 +113,9 @@ def check_refilterable(old: Manifest, new: Manifest, new_path: str) -> None:
         where, was, now = found
         raise UserError(f"{new_path}: {where}: {json.dumps(was)} in the run, {json.dumps(now)} here; {hint}")
     if old.languages is not None and (new.languages is None or not set(new.languages) <= set(old.languages)):
-        extra = "every language" if new.languages is None else ", ".join(sorted(set(new.languages) - set(old.languages)))
-        raise UserError(f"{new_path}: languages: allows {extra}, which the run removed before measuring it; "
+        added = ("every language" if new.languages is None
+                 else ", ".join(sorted(set(new.languages) - set(old.languages))))
+        raise UserError(f"{new_path}: languages: allows {added}, which the run removed before measuring it; "
                         f"{hint}")
 
 
