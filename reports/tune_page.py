@@ -56,8 +56,16 @@ const svgEl = (tag, attrs) => {
   for (const k in attrs) e.setAttribute(k, attrs[k]);
   return e;
 };
-function lowerBound(a, x) { let lo = 0, hi = a.length; while (lo < hi) { const m = (lo + hi) >> 1; if (a[m] < x) lo = m + 1; else hi = m; } return lo; }
-function upperBound(a, x) { let lo = 0, hi = a.length; while (lo < hi) { const m = (lo + hi) >> 1; if (a[m] <= x) lo = m + 1; else hi = m; } return lo; }
+function bound(a, x, strict) {  // first index whose value is >= x (strict) or > x
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (strict ? a[m] < x : a[m] <= x) lo = m + 1; else hi = m;
+  }
+  return lo;
+}
+const lowerBound = (a, x) => bound(a, x, true);
+const upperBound = (a, x) => bound(a, x, false);
 function fmt(c, v) {
   if (v === null || v === undefined) return "null";
   if (c.integer) return String(Math.max(0, Math.round(v)));
@@ -119,7 +127,8 @@ function drawHistogram(svg, c, cuts) {
       if (v !== null && v !== undefined && (co.op === ">=" ? mid < v : mid > v)) gone = true;
     }
     const bh = n / max * h;
-    svg.appendChild(svgEl("rect", {class: gone ? "bar gone" : "bar", x: x0, y: h - bh, width: Math.max(0.5, x1 - x0 - 0.5), height: bh}));
+    svg.appendChild(svgEl("rect", {class: gone ? "bar gone" : "bar", x: x0, y: h - bh,
+                                   width: Math.max(0.5, x1 - x0 - 0.5), height: bh}));
   });
   for (const co of c.cutoffs) {
     const v = cuts[co.field];
@@ -172,13 +181,16 @@ function renderCheck(block, c, box) {
     const show = () => {
       const v = cuts[co.field];
       slider.dataset.cutoff = v === null ? "" : String(v);
-      label.textContent = co.field + " (" + (co.op === ">=" ? "keep if value >= cut-off" : "keep if value <= cut-off") + "): " + fmt(c, v);
+      const rule = co.op === ">=" ? "keep if value >= cut-off" : "keep if value <= cut-off";
+      label.textContent = co.field + " (" + rule + "): " + fmt(c, v);
       while (below.firstChild) below.removeChild(below.firstChild);
       while (above.firstChild) above.removeChild(above.firstChild);
-      const at = v === null ? (co.op === ">=" ? 0 : c.examples.length) : c.examples.findIndex((e) => co.op === ">=" ? e[0] >= v : e[0] > v);
+      const at = v === null ? (co.op === ">=" ? 0 : c.examples.length)
+        : c.examples.findIndex((e) => co.op === ">=" ? e[0] >= v : e[0] > v);
       const split = at < 0 ? c.examples.length : at;
       below.appendChild(el("h3", null, "just below"));
-      below.appendChild(docList(block, c.examples.slice(Math.max(0, split - 3), split).reverse(), co.op === ">=" && v !== null));
+      const nearBelow = c.examples.slice(Math.max(0, split - 3), split).reverse();
+      below.appendChild(docList(block, nearBelow, co.op === ">=" && v !== null));
       above.appendChild(el("h3", null, "just above"));
       above.appendChild(docList(block, c.examples.slice(split, split + 3), co.op === "<=" && v !== null));
     };
@@ -209,7 +221,11 @@ function renderLanguage(i) {
 }
 document.getElementById("title").textContent = document.title;
 const picker = document.getElementById("language");
-DATA.languages.forEach((b, i) => { const o = el("option", null, b.language + " (" + b.docs + ")"); o.value = String(i); picker.appendChild(o); });
+DATA.languages.forEach((b, i) => {
+  const o = el("option", null, b.language + " (" + b.docs + ")");
+  o.value = String(i);
+  picker.appendChild(o);
+});
 picker.addEventListener("change", () => renderLanguage(Number(picker.value)));
 renderLanguage(0);
 document.body.dataset.ready = "1";
