@@ -50,7 +50,7 @@ def _quantiles(values: np.ndarray) -> list[float]:
     if len(values) <= QUANTILES:
         return values.tolist()
     ranks = np.linspace(0, len(values) - 1, QUANTILES).round().astype(int)
-    return values[ranks].tolist()
+    return [float(f"{v:.6g}") for v in values[ranks].tolist()]  # down-sampled: 6 digits are plenty
 
 
 def _histogram(values: np.ndarray, log: bool) -> dict[str, Any]:
