@@ -231,7 +231,7 @@ def register(sub) -> None:
                     "quality check's distribution over the run's documents with the current cut-off, the share "
                     "it removes and documents just below and above it; move a slider to try another cut-off; copy "
                     "the YAML snippet into the manifest's filters.languages, then `roots refilter`.")
-    p.add_argument("out", help="the --out folder of a finished `roots run` (with attributes/)")
+    p.add_argument("out", metavar="OUT", help="the --out folder of a finished `roots run` (with attributes/)")
     p.add_argument("--html", metavar="PATH", help="write the page here instead of OUT/tune.html")
     p.add_argument("--language", action="append", metavar="LANG",
                    help="only this language (repeat for several); default: every measured language")
