@@ -3,7 +3,8 @@
     python -m bench                 # all: filters (50 MB), dedup quality + speed (50/100 MB), language ID
                                     # accuracy + speed, C/C++ headers, tokenizer (100 MB), roots tokenize vs
                                     # raw encode_batch (20 MB), dedup hot keys (50k vs 200k), per-stage scale
-                                    # figures (200 MB), then roots vs datatrove (100 MB)
+                                    # figures (200 MB), attributes' cost and refilter vs full run (20 MB), the
+                                    # tuning page (100,000 docs x 46 languages), then roots vs datatrove (100 MB)
     python -m bench filters dedup   # a subset
 
 Figures are printed, never asserted: a benchmark that fails only prints. Ratios are taken against baselines
@@ -27,6 +28,8 @@ SUITES: dict[str, list[str]] = {
     "tokenize": [sys.executable, "-m", "bench.tokenize_bench", "--mb", "20"],
     "hotkeys": [sys.executable, "-m", "bench.engines", "hotkeys"],  # ROOTS_BENCH_HOT=50000,200000
     "scale": [sys.executable, "-m", "bench.engines", "scale"],  # ROOTS_BENCH_MB=200
+    "attributes": [sys.executable, "-m", "bench.attributes", "cost"],  # ROOTS_BENCH_ATTR_MB=20: with vs without
+    "tune": [sys.executable, "-m", "bench.attributes", "tune"],  # 100,000 docs x 46 languages in headless Chromium
     "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }
 #: the line of the datatrove suite that the summary repeats last

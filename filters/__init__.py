@@ -18,11 +18,21 @@ from filters.params import (
 )
 from filters.pii import CATEGORIES as PII_CATEGORIES
 from filters.pii import find_pii, redact_batch
-from filters.quality import describe_checks, explain, filter_batch, modify_batch
+from filters.quality import (
+    CUTOFF_FIELDS,
+    cutoffs_of,
+    describe_checks,
+    explain,
+    filter_batch,
+    measure_batch,
+    modify_batch,
+    verdict_of,
+)
 from filters.results import FilterResult, Verdict
 
 __all__ = [
     "CODE_CHECKS",
+    "CUTOFF_FIELDS",
     "NL_CHECKS",
     "PII_CATEGORIES",
     "CodeParams",
@@ -33,17 +43,20 @@ __all__ = [
     "Verdict",
     "code_explain",
     "code_filter_batch",
+    "cutoffs_of",
     "describe_checks",
     "drop_lines",
     "explain",
     "filter_batch",
     "find_pii",
+    "measure_batch",
     "line_hashes",
     "modify_batch",
     "is_empty_text",
     "normalize_batch",
     "normalize_text",
     "redact_batch",
+    "verdict_of",
     "shipped_defaults",
     "shipped_languages",
 ]

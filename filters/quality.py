@@ -276,6 +276,82 @@ def _first_failure(doc: _Doc, selected: tuple[Callable[[_Doc], FilterResult], ..
     return KEEP
 
 
+def _measure(d: _Doc) -> dict[str, float | None]:
+    """Every check's value for one document whatever its threshold (``None``: not measurable: no word list, no
+    model, no LID score). What ``roots tune`` draws and ``roots refilter`` compares with new cut-offs."""
+    p = d.params
+    stop, flagged = stopwords_for(p, d.language), flagged_words_for(p, d.language)
+    model = ppl.load_kenlm_model(p.perplexity_model) if p.perplexity_model else None
+    return {
+        "number_words": float(len(d.words)),
+        "character_repetition": char_repetition_ratio(d.text, p.character_repetition_length, d.cps),
+        "word_repetition": word_repetition_ratio(d.words, p.word_repetition_length),
+        "special_characters": special_characters_ratio(d.text, d.cps),
+        "stopwords": None if stop is None else word_list_ratio(d.bare_words, see_through_marks(stop),
+                                                               grams=d.bare_grams),
+        "flagged_words": None if flagged is None else word_list_ratio(d.bare_words, see_through_marks(flagged),
+                                                                      grams=d.bare_grams),
+        "lang_id": None if d.lid_score is None else float(d.lid_score),
+        "perplexity": None if model is None else ppl.perplexity(d.text, model),
+    }
+
+
+def measure_batch(texts: Sequence[str], language: str, params: LanguageParams,
+                  lid_scores: Sequence[float | None] | None = None) -> list[dict[str, float | None]]:
+    """Every natural-language check's value (:data:`NL_CHECKS` → value) per document of a batch of one language,
+    measured whatever the thresholds and the source's profile (the verdict applies those: :func:`verdict_of`)."""
+    if lid_scores is None:
+        lid_scores = [None] * len(texts)
+    if len(lid_scores) != len(texts):
+        raise ValueError(f"measure_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
+    return [_measure(_Doc(t, language, params, s)) for t, s in zip(texts, lid_scores, strict=True)]
+
+
+#: how each check's value must compare with its cut-off field(s) to keep a document
+_CUTOFFS: dict[str, tuple[tuple[str, str], ...]] = {
+    "number_words": (("number_words_min_cutoff", ">="), ("number_words_max_cutoff", "<=")),
+    "character_repetition": (("character_repetition_max_cutoff", "<="),),
+    "word_repetition": (("word_repetition_max_cutoff", "<="),),
+    "special_characters": (("special_characters_max_cutoff", "<="),),
+    "stopwords": (("stopwords_min_cutoff", ">="),),
+    "flagged_words": (("flagged_words_max_cutoff", "<="),),
+    "lang_id": (("lang_id_min_cutoff", ">="),),
+    "perplexity": (("perplexity_max_cutoff", "<="),),
+}
+assert tuple(_CUTOFFS) == NL_CHECKS
+
+#: every cut-off field of :class:`LanguageParams`: the thresholds ``roots tune`` sets and ``roots refilter`` applies
+CUTOFF_FIELDS: tuple[str, ...] = tuple(f for pairs in _CUTOFFS.values() for f, _ in pairs)
+
+
+def cutoffs_of(check: str) -> tuple[tuple[str, str], ...]:
+    """``(field, comparison)`` pairs of ``check``: ``">="`` for a minimum, ``"<="`` for a maximum."""
+    return _CUTOFFS[check]
+
+
+def passes(value: float, params: LanguageParams, check: str) -> bool:
+    """Whether ``value`` of ``check`` is kept by ``params``' cut-offs (a cut-off set to ``None`` is off)."""
+    for field, comparison in _CUTOFFS[check]:
+        cut = getattr(params, field)
+        if cut is not None and not (value >= cut if comparison == ">=" else value <= cut):
+            return False
+    return True
+
+
+def verdict_of(values: dict[str, float | None], params: LanguageParams,
+               checks: frozenset[str] | None = None) -> Verdict:
+    """The verdict :func:`filter_batch` gives a document whose checks measured ``values`` (:func:`measure_batch`):
+    the first check, in ROOTS' order and among ``checks``, whose value fails its cut-offs. A check without a value
+    (no list, no model, no score) is skipped, as the filter skips it."""
+    for name in NL_CHECKS:
+        if checks is not None and name not in checks:
+            continue
+        value = values.get(name)
+        if value is not None and not passes(value, params, name):
+            return Verdict(False, name, value)
+    return KEEP
+
+
 def explain(text: str, language: str, params: LanguageParams, lid_score: float | None = None) -> list[FilterResult]:
     """Every check's value, threshold, comparison and verdict for one document (for ``roots explain``)."""
     if is_code(language):

@@ -118,6 +118,8 @@ class Manifest(_Strict):
     license: str | list[str] | None = Field(
         default=None, description="licence of the output corpus for its dataset card: a Hugging Face Hub licence "
         "id (apache-2.0, cc-by-sa-4.0, other...) or a list of them")
+    # every document's measurements in OUT/attributes/ (for `roots tune` and `roots refilter`)
+    attributes: Switch = Switch()
     # directory of the manifest file: relative paths in it are relative to this (set by load_manifest)
     base_dir: str = Field(default=".", exclude=True)
 

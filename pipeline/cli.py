@@ -168,7 +168,7 @@ def _register_optional(sub) -> None:
     """Subcommands that live beside their stage (tokenizer, explain...)."""
     import importlib
 
-    for module in ("tokenizer.cli", "pipeline.explain", "pipeline.tokenize_cli"):
+    for module in ("tokenizer.cli", "pipeline.explain", "pipeline.tokenize_cli", "pipeline.refilter", "reports.tune"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as e:

@@ -55,6 +55,7 @@ NAME = "Dedup"
 
 _FP = "fp"
 _SIZE = "size"
+_KEEP = "keep"
 _UNCONVERGED = "unconverged"
 
 # verdict carried by id: (reason, value, duplicate_of)
@@ -260,6 +261,7 @@ def _exact_verdicts(item: tuple[Any, int, tuple[int, str], list[str]]) -> Iterat
         return
     if part == 0:
         yield pvalue.TaggedOutput(_SIZE, n)
+        yield pvalue.TaggedOutput(_KEEP, (keep, keep))
     for other in ids:
         if other != keep:
             yield other, (EXACT_REASON, None, keep)
@@ -519,7 +521,9 @@ class ConnectedComponents(beam.PTransform):
 
 
 class _ApplyVerdicts(beam.DoFn):
-    """``(id, {"rec", "exact", "near"})`` → kept record, or removed with reason, value and ``duplicate_of``."""
+    """``(id, {"rec", "exact", "near"})`` → kept record, or removed with reason, value and ``duplicate_of``. With
+    the ``exact_cluster`` / ``near_cluster`` inputs (attributes on) each record is given the kept id of its clusters.
+    """
 
     def setup(self) -> None:
         self.counters = {
@@ -530,7 +534,10 @@ class _ApplyVerdicts(beam.DoFn):
     def process(self, item: tuple[str, dict[str, list]]) -> Iterator[Any]:
         _, joined = item
         verdicts: list[DuplicateVerdict] = sorted(joined["exact"]) + sorted(joined["near"])  # one at most, in practice
+        clusters = {name: _first(joined[name]) for name in ("exact_cluster", "near_cluster") if name in joined}
         for rec in joined["rec"]:
+            if clusters:
+                rec = {**rec, **clusters}
             if not verdicts:
                 yield rec
                 continue
@@ -601,16 +608,18 @@ class Dedup(beam.PTransform):
     ``params.exact`` / ``params.near`` switch the two parts; near dedup only sees documents that exact dedup kept.
     ``batch_size`` caps the records fingerprinted together (signatures are computed per batch with numpy).
     ``fanout``: how many parts the members of one exact group, LSH bucket or graph node are spread over (see
-    :class:`_LookupJoin`); it changes how work is spread, never a verdict.
+    :class:`_LookupJoin`); it changes how work is spread, never a verdict. ``clusters`` (attributes on) gives every
+    record ``exact_cluster`` and ``near_cluster``: the kept id of its exact group / near component, or ``None``.
     """
 
     def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None,
-                 skip_sources: Sequence[str] = (), fanout: int = HOT_KEY_FANOUT) -> None:
+                 skip_sources: Sequence[str] = (), fanout: int = HOT_KEY_FANOUT, clusters: bool = False) -> None:
         super().__init__(label)
         self.params = params or DedupParams()
         self.batch_size = batch_size
         self.skip_sources = tuple(skip_sources)
         self.fanout = fanout
+        self.clusters = clusters
 
     def expand(self, records: beam.PCollection) -> StageOutput:
         """Sources in ``skip_sources`` (their filter profile has no ``dedup``) go around the stage, kept as they are:
@@ -634,6 +643,7 @@ class Dedup(beam.PTransform):
         stat_parts = []
         if not (p.exact and p.near):
             exact_verdicts = near_verdicts = records.pipeline | "NoVerdicts" >> beam.Create([])
+            exact_members = near_labels = exact_verdicts
 
         if p.exact:
             grouped = (
@@ -641,9 +651,13 @@ class Dedup(beam.PTransform):
                 | "ExactKey" >> beam.FlatMap(lambda kv: [((kv[1][0], kv[1][1]), kv[0])] if kv[1][1] else [])
                 | "DistinctExact" >> beam.Distinct()
                 | "ExactGroup" >> _MinJoin(split)
-                | "ExactVerdicts" >> beam.FlatMap(_exact_verdicts).with_outputs(_SIZE, main="verdicts")
+                | "ExactVerdicts" >> beam.FlatMap(_exact_verdicts).with_outputs(_SIZE, _KEEP, main="verdicts")
             )
             exact_verdicts = grouped.verdicts
+            exact_members = (
+                (grouped[_KEEP], exact_verdicts | "ExactKeptId" >> beam.MapTuple(lambda i, v: (i, v[2])))
+                | "ExactMembers" >> beam.Flatten()
+            )
             stat_parts.append(grouped[_SIZE] | "ExactSizes" >> _sizes("exact_cluster"))
 
         if p.near:
@@ -677,6 +691,7 @@ class Dedup(beam.PTransform):
                 edges = candidates
             stat_parts.append(edges | "CountVerified" >> _count("verified_pairs"))
             comps = edges | "Components" >> ConnectedComponents(p.max_rounds, fanout=split)
+            near_labels = comps.labels
             stat_parts.append(comps.unconverged | "CountUnconverged" >> _count("cc_unconverged_edges"))
             stat_parts.append(
                 comps.labels
@@ -692,8 +707,11 @@ class Dedup(beam.PTransform):
                 | "NearVerdicts" >> beam.MapTuple(lambda pair, j: (pair[0], (NEAR_REASON, j, pair[1])))
             )
 
+        inputs = {"rec": fps.rec, "exact": exact_verdicts, "near": near_verdicts}
+        if self.clusters:
+            inputs.update(exact_cluster=exact_members, near_cluster=near_labels)
         joined = (
-            {"rec": fps.rec, "exact": exact_verdicts, "near": near_verdicts}
+            inputs
             | "JoinVerdicts" >> beam.CoGroupByKey()
             | "Apply" >> beam.ParDo(_ApplyVerdicts()).with_outputs(REMOVED, main="kept")
         )

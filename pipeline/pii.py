@@ -8,15 +8,16 @@ import apache_beam as beam
 
 from core.languages import is_code
 from filters import PII_CATEGORIES, redact_batch
-from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Tally, runs
+from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Tally, runs, with_text
 
 
 class RedactFn(BatchFn):
     """Redacts the natural-language documents of a batch and tallies the replacements per category; code is
-    passed through unchanged (ROOTS applied PII redaction to its web text)."""
+    passed through unchanged (ROOTS applied PII redaction to its web text). With ``record`` (attributes on) the
+    counts go on the record as ``pii``, and a patch back to the unredacted text into ``restore``."""
 
-    def __init__(self, profiles: Profiles = None):
-        self.profiles = profiles
+    def __init__(self, profiles: Profiles = None, record: bool = False):
+        self.profiles, self.record = profiles, record
 
     def _redacts(self, rec: Record) -> bool:
         return not is_code(rec["language"]) and runs(self.profiles, rec, "pii")
@@ -27,7 +28,9 @@ class RedactFn(BatchFn):
             for category, n in counts.items():
                 if n:
                     yield Tally(category, n)
-            yield {**rec, "text": text}
+            if self.record:
+                rec = {**rec, "pii": counts}
+            yield with_text(rec, text, self.record)
         yield from (r for r in batch if not self._redacts(r))
 
 
@@ -41,12 +44,12 @@ class PiiRedact(BatchStage):
 
     name = "PiiRedact"
 
-    def __init__(self, enabled: bool = True, profiles: Profiles = None):
+    def __init__(self, enabled: bool = True, profiles: Profiles = None, record: bool = False):
         super().__init__(enabled)
-        self.profiles = profiles
+        self.profiles, self.record = profiles, record
 
     def batch_fn(self) -> BatchFn:
-        return RedactFn(self.profiles)
+        return RedactFn(self.profiles, self.record)
 
     def summarise(self, pipeline, tallies):
         if tallies is None:

@@ -11,10 +11,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from core.languages import is_code
-from filters import FilterConfig, FilterResult, code_explain, code_filter_batch, explain, filter_batch, modify_batch
+from filters import (
+    FilterConfig,
+    FilterResult,
+    code_explain,
+    code_filter_batch,
+    explain,
+    filter_batch,
+    measure_batch,
+    modify_batch,
+    verdict_of,
+)
 from filters.profiles import small_document_batch
 from filters.results import KEEP
-from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal
+from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal, with_text
 
 
 def _group_by_language_and_checks(batch: list[Record], profiles: Profiles):
@@ -26,10 +36,13 @@ def _group_by_language_and_checks(batch: list[Record], profiles: Profiles):
 
 
 class FilterFn(BatchFn):
-    """Runs the manifest's checks for each language of a batch; the first failing check is the ``reason``."""
+    """Runs the manifest's checks for each language of a batch; the first failing check is the ``reason``.
 
-    def __init__(self, config: FilterConfig, profiles: Profiles = None):
-        self.config, self.profiles = config, profiles
+    With ``measure`` (attributes on) every check is measured on every natural-language document (not only up to
+    the first failing one) and the values go on the record as ``measures``; the verdict is the same."""
+
+    def __init__(self, config: FilterConfig, profiles: Profiles = None, measure: bool = False):
+        self.config, self.profiles, self.measure = config, profiles, measure
         self._params: dict[str, Any] = {}
 
     def _params_for(self, language: str):
@@ -38,27 +51,39 @@ class FilterFn(BatchFn):
         return self._params[language]
 
     def _verdicts(self, language: str, checks: frozenset[str] | None, recs: list[Record]):
-        """The texts (after ROOTS' word removal, where the profile runs it) and each one's verdict."""
+        """The texts (after ROOTS' word removal, where the profile runs it), each one's verdict and, when
+        measuring, each one's check values (``None`` for code)."""
         texts = [r["text"] for r in recs]
         if is_code(language):
             if checks is not None and "code" not in checks:
-                return texts, [KEEP] * len(texts)
+                return texts, [KEEP] * len(texts), [None] * len(texts)
             return texts, code_filter_batch(texts, [r.get("path") for r in recs], self.config.code,
-                                            [r.get("license") for r in recs])
+                                            [r.get("license") for r in recs]), [None] * len(texts)
         params = self._params_for(language)
         if checks is None or "remove_words" in checks:
             texts = modify_batch(texts, params)
-        verdicts = filter_batch(texts, language, params, [r.get("lid_score") for r in recs], checks)
+        scores = [r.get("lid_score") for r in recs]
+        if self.measure:
+            values = measure_batch(texts, language, params, scores)
+            verdicts = [verdict_of(v, params, checks) for v in values]
+        else:
+            values = [None] * len(texts)
+            verdicts = filter_batch(texts, language, params, scores, checks)
         if checks is not None and "small_document" in checks:
             small = small_document_batch(texts, self.config.small_document_min_words)
             verdicts = [s if not s.keep else v for s, v in zip(small, verdicts, strict=True)]
-        return texts, verdicts
+        return texts, verdicts, values
 
     def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal]:
         for (language, checks), recs in _group_by_language_and_checks(batch, self.profiles):
-            texts, verdicts = self._verdicts(language, checks, recs)
-            for rec, text, verdict in zip(recs, texts, verdicts, strict=True):
-                yield {**rec, "text": text} if verdict.keep else Removal(rec, verdict.reason, verdict.value)
+            texts, verdicts, values = self._verdicts(language, checks, recs)
+            for rec, text, verdict, measures in zip(recs, texts, verdicts, values, strict=True):
+                if self.measure:
+                    rec = {**rec, "measures": measures}
+                if verdict.keep:
+                    yield with_text(rec, text, self.measure)
+                else:
+                    yield Removal(rec, verdict.reason, verdict.value)
 
 
 class QualityFilter(BatchStage):
@@ -66,12 +91,12 @@ class QualityFilter(BatchStage):
 
     name = "QualityFilter"
 
-    def __init__(self, config: FilterConfig, profiles: Profiles = None):
+    def __init__(self, config: FilterConfig, profiles: Profiles = None, measure: bool = False):
         super().__init__()
-        self.config, self.profiles = config, profiles
+        self.config, self.profiles, self.measure = config, profiles, measure
 
     def batch_fn(self) -> BatchFn:
-        return FilterFn(self.config, self.profiles)
+        return FilterFn(self.config, self.profiles, self.measure)
 
     def explain_rows(self, record: Record) -> list[FilterResult]:
         """Every check's value, threshold and verdict for ``record``, as the function measures them."""

@@ -42,6 +42,7 @@ from core.errors import UserError
 from core.fs import is_remote, join
 from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
+from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, manifest_record, write_attributes
 from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.ingest.transform import unit_key
@@ -53,12 +54,13 @@ from reports.build import build_report
 from reports.card import CARD_NAME, is_roots_card
 
 #: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
-OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "report.json", "report.html", ".progress", "beam.log",
-                "tokens", ".roots-run.json", CARD_NAME)
+OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "attributes", "report.json", "report.html", ".progress",
+                "beam.log", "tokens", ".roots-run.json", "tune.html", CARD_NAME)
 #: ``README.md`` (the dataset card, ``reports.card``) is one of them only when roots wrote it (``is_roots_card``): a
 #: README.md someone else put in ``--out`` is never deleted nor replaced
 #: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
-OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "report.json", ".progress", ".roots-run.json")
+OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "attributes", "report.json", ".progress",
+                ".roots-run.json")
 #: written when a run starts: which manifest it runs, so a rerun of the same command may replace its own unfinished
 #: output without ``--overwrite``
 RUN_MARKER = ".roots-run.json"
@@ -171,18 +173,25 @@ def _check_packaging(options: PipelineOptions) -> None:
 
 # ------------------------------------------------------------------------------------------------ the pipeline
 def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out: str,
-                   progress_dir: str | None = None) -> None:
+                   progress_dir: str | None = None, replace: dict[str, Any] | None = None) -> None:
     """Add every stage of ``STAGES`` to ``p``, in order, then the writers: each stage's kept documents feed the
     next, every stage's removed and failed documents are written together, and a stage's ``stats`` go to
-    ``stats/``."""
+    ``stats/``; with attributes on, every final document's measurements go to ``attributes/``.
+
+    ``replace`` maps a stage name to a function of the ``RunContext`` building what runs in its place, or
+    returning ``None`` to leave the stage out (``roots refilter`` replays a finished run's first stages)."""
     ctx = RunContext(manifest, units, progress_dir)
     docs, outputs = p, []
     for stage in STAGES:
-        output = docs | stage.name >> stage.make(ctx)
+        make = (replace or {}).get(stage.name, stage.make)
+        transform = make(ctx)
+        if transform is None:
+            continue
+        output = docs | stage.name >> transform
         if progress_dir and stage is not STAGES[0]:  # Ingest counts what it reads itself
             (output.kept, output.removed, output.failed) | f"Progress{stage.name}" >> CountProgress(
                 progress_dir, stage.name)
-        if stage.stats:
+        if stage.stats and output.stats is not None:
             output.stats | f"Write{stage.name}Stats" >> WriteJson(join(out, "stats", stage.stats))
         outputs.append(output)
         docs = output.kept
@@ -195,6 +204,11 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
     docs | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes)
     removed | "WriteRemoved" >> write_removed(join(out, "removed"), shard_bytes)
     failed | "WriteDeadLetter" >> write_dead_letter(join(out, "dead_letter"), shard_bytes)
+    if manifest.attributes.enabled:
+        ((docs, removed) | "AllFinal" >> beam.Flatten()) | "WriteAttributes" >> write_attributes(
+            join(out, ATTRIBUTES), shard_bytes)
+        (p | "RunManifest" >> beam.Create([manifest_record(manifest)])) | "WriteRunManifest" >> WriteJson(
+            join(out, ATTRIBUTES, MANIFEST_FILE))
 
 
 def profile_stats(manifest: Manifest) -> dict[str, dict[str, Any]]:

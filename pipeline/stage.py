@@ -19,6 +19,10 @@ The record (a plain ``dict``) between stages:
 ``meta``       JSON string of the input record's other fields (for code: ``{"path": ...}``)
 ``path``       the file path inside the dump, code only (``None`` otherwise)
 
+With attributes on (``pipeline.attributes``), stages also add what they measured: ``measures`` (each quality
+check's value), ``pii`` (replacements per category), ``restore`` (patches back to the text that entered the quality
+filter, one per stage that changed the text: :func:`with_text`), ``exact_cluster`` and ``near_cluster``.
+
 A removed record adds ``reason`` (str), ``value`` (JSON-serialisable measure, may be ``None``) and ``stage`` (the
 name of the stage that removed it, as in the job graph); a failed one adds ``error`` (str, starting with the
 stage's name) and ``stage``. Stages add fields; none drops one silently.
@@ -37,6 +41,8 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, NamedTuple
 
 import apache_beam as beam
+
+from filters.restore import text_patch
 
 Record = dict[str, Any]
 
@@ -108,6 +114,16 @@ def removed(record: Record, reason: str, value: Any = None, **extra: Any) -> Rec
 def failed(record: Record, error: str) -> Record:
     """A copy of ``record`` marked as failed with ``error``."""
     return {**record, "error": error}
+
+
+def with_text(record: Record, text: str, patch: bool) -> Record:
+    """``record`` with its text changed to ``text``; with ``patch`` (attributes on) it also records in ``restore``
+    how to get the old text back (``filters.restore``), so ``roots refilter`` can write it as a full run would."""
+    if not patch:
+        return {**record, "text": text}
+    diff = text_patch(text, record["text"])
+    restore = record.get("restore") or []
+    return {**record, "text": text, "restore": [*restore, diff] if diff else restore}
 
 
 def stamped(record: Record, stage: str) -> Record:

@@ -71,26 +71,28 @@ def _language_filter(ctx: RunContext):
 def _quality(ctx: RunContext):
     from pipeline.quality import QualityFilter
 
-    return QualityFilter(ctx.manifest.filters, ctx.manifest.source_profiles())
+    return QualityFilter(ctx.manifest.filters, ctx.manifest.source_profiles(), ctx.manifest.attributes.enabled)
 
 
 def _template_lines(ctx: RunContext):
     from pipeline.templates import TemplateLines
 
-    return TemplateLines(ctx.manifest.filters.template_lines, ctx.manifest.source_profiles())
+    return TemplateLines(ctx.manifest.filters.template_lines, ctx.manifest.source_profiles(),
+                         ctx.manifest.attributes.enabled)
 
 
 def _pii(ctx: RunContext):
     from pipeline.pii import PiiRedact
 
-    return PiiRedact(ctx.manifest.pii.enabled, ctx.manifest.source_profiles())
+    return PiiRedact(ctx.manifest.pii.enabled, ctx.manifest.source_profiles(), ctx.manifest.attributes.enabled)
 
 
 def _dedup(ctx: RunContext):
     from pipeline.dedup import Dedup
 
     profiles = ctx.manifest.source_profiles()
-    return Dedup(ctx.manifest.dedup, skip_sources=sorted(s for s, checks in profiles.items() if "dedup" not in checks))
+    return Dedup(ctx.manifest.dedup, skip_sources=sorted(s for s, checks in profiles.items() if "dedup" not in checks),
+                 clusters=ctx.manifest.attributes.enabled)
 
 
 #: the stages in pipeline order. Normalising belongs to preparing the input, so its ``empty`` documents count
@@ -109,7 +111,7 @@ STAGES: tuple[Stage, ...] = (
 )
 
 #: the writers after the stages, as named in the job graph
-WRITERS: tuple[str, ...] = ("WriteShards", "WriteRemoved", "WriteDeadLetter")
+WRITERS: tuple[str, ...] = ("WriteShards", "WriteRemoved", "WriteDeadLetter", "WriteAttributes")
 
 #: the report's funnel steps, in pipeline order
 FUNNEL_STEPS: tuple[str, ...] = tuple(dict.fromkeys(s.funnel for s in STAGES))

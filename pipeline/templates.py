@@ -12,15 +12,15 @@ from typing import Any
 import apache_beam as beam
 
 from filters import TemplateLinesParams, drop_lines, line_hashes
-from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal, runs
+from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal, runs, with_text
 
 
 class DropLinesFn(BatchFn):
     """Drops the corpus-frequent lines (side input ``frequent``: their hashes) from each document; a document
     left empty is removed as ``template_lines``."""
 
-    def __init__(self, min_chars: int, profiles: Profiles = None):
-        self.min_chars, self.profiles = min_chars, profiles
+    def __init__(self, min_chars: int, profiles: Profiles = None, record: bool = False):
+        self.min_chars, self.profiles, self.record = min_chars, profiles, record
         self._bad: tuple[int, frozenset[str]] | None = None
 
     def __call__(self, batch: list[Record], frequent: list[str] = (), **side) -> Iterator[Record | Removal]:
@@ -31,7 +31,7 @@ class DropLinesFn(BatchFn):
                 yield rec
                 continue
             text = drop_lines(rec["text"], self._bad[1], self.min_chars)
-            yield {**rec, "text": text} if text.strip() else Removal(rec, "template_lines", None)
+            yield with_text(rec, text, self.record) if text.strip() else Removal(rec, "template_lines", None)
 
 
 class TemplateLines(BatchStage):
@@ -40,12 +40,12 @@ class TemplateLines(BatchStage):
     name = "TemplateLines"
     corpus_level = True
 
-    def __init__(self, params: TemplateLinesParams, profiles: Profiles = None):
+    def __init__(self, params: TemplateLinesParams, profiles: Profiles = None, record: bool = False):
         super().__init__(params.enabled)
-        self.params, self.profiles = params, profiles
+        self.params, self.profiles, self.record = params, profiles, record
 
     def batch_fn(self) -> BatchFn:
-        return DropLinesFn(self.params.min_chars, self.profiles)
+        return DropLinesFn(self.params.min_chars, self.profiles, self.record)
 
     def corpus_inputs(self, docs) -> dict[str, Any]:
         min_chars, min_count, profiles = self.params.min_chars, self.params.min_count, self.profiles

@@ -87,10 +87,12 @@ def dead_letter_row(rec: Record) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ encoders
-def encode_arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> bytes:
+def encode_arrow(rows: list[dict[str, Any]], schema: pa.Schema, compression: str | None = None) -> bytes:
+    """Rows as one Arrow IPC file; ``compression`` (``zstd``) compresses each buffer, which is deterministic."""
     table = pa.Table.from_pylist(rows, schema=schema)
     sink = io.BytesIO()
-    with pa.ipc.new_file(sink, schema) as writer:
+    options = pa.ipc.IpcWriteOptions(compression=compression) if compression else None
+    with pa.ipc.new_file(sink, schema, options=options) as writer:
         writer.write_table(table, max_chunksize=ARROW_CHUNK_ROWS)
     return sink.getvalue()
 
@@ -132,15 +134,15 @@ def _canonical(path: str) -> str:
 
 
 class _WriteShard(beam.DoFn):
-    def __init__(self, root: str, fmt: str, schema: pa.Schema | None):
-        self.root, self.fmt, self.schema = root, fmt, schema
+    def __init__(self, root: str, fmt: str, schema: pa.Schema | None, compression: str | None = None):
+        self.root, self.fmt, self.schema, self.compression = root, fmt, schema, compression
 
     def process(self, element: tuple[tuple[str, int], Iterable[dict[str, Any]]]):
         (group, index), rows = element
         rows = sorted(rows, key=lambda r: r["id"])
         suffix = "arrow" if self.fmt == "arrow" else "jsonl"
         rel = f"{group}/{group}-{index:05d}.{suffix}"
-        data = encode_arrow(rows, self.schema) if self.fmt == "arrow" else encode_jsonl(rows)
+        data = encode_arrow(rows, self.schema, self.compression) if self.fmt == "arrow" else encode_jsonl(rows)
         tmp = tmp_name(_join(self.root, rel))
         write_file(tmp, data)  # renamed by _WriteIndex once the index lists it
         yield {
@@ -178,20 +180,23 @@ class WriteShards(beam.PTransform):
 
     ``group_field`` picks the record field that names the group (``language`` for kept documents, ``reason`` for
     removed ones). The output ``PCollection`` holds the single index dict, so later steps can wait for it.
+    ``size_fn`` measures what a record adds to its shard (default: its text bytes), from which the shard count of a
+    group follows; ``compression`` is passed to Arrow (``zstd`` for files no other tool reads).
     """
 
     def __init__(self, root: str, group_field: str, row_fn, fmt: str = "arrow", schema: pa.Schema | None = None,
-                 shard_bytes: int = 256 * 1024 * 1024):
+                 shard_bytes: int = 256 * 1024 * 1024, size_fn=text_bytes, compression: str | None = None):
         super().__init__()
         self.root, self.group_field, self.row_fn = root, group_field, row_fn
         self.fmt, self.schema, self.shard_bytes = fmt, schema, shard_bytes
+        self.size_fn, self.compression = size_fn, compression
 
     def expand(self, docs):
-        group_field, row_fn, shard_bytes = self.group_field, self.row_fn, self.shard_bytes
+        group_field, row_fn, shard_bytes, size_fn = self.group_field, self.row_fn, self.shard_bytes, self.size_fn
         keyed = docs | "KeyByGroup" >> beam.Map(lambda r: (str(r.get(group_field) or "unknown"), r))
         sizes = (
             keyed
-            | "TextBytes" >> beam.Map(lambda kv: (kv[0], text_bytes(kv[1]) + 1))
+            | "TextBytes" >> beam.Map(lambda kv: (kv[0], size_fn(kv[1]) + 1))
             | "BytesPerGroup" >> beam.CombinePerKey(sum)
         )
 
@@ -204,7 +209,7 @@ class WriteShards(beam.PTransform):
             keyed
             | "AssignShard" >> beam.Map(assign, totals=beam.pvalue.AsDict(sizes))
             | "GroupShards" >> beam.GroupByKey()
-            | "WriteShard" >> beam.ParDo(_WriteShard(self.root, self.fmt, self.schema))
+            | "WriteShard" >> beam.ParDo(_WriteShard(self.root, self.fmt, self.schema, self.compression))
             | "CollectIndex" >> beam.combiners.ToList()
             | "WriteIndex" >> beam.ParDo(_WriteIndex(self.root, group_field))
         )

@@ -10,7 +10,7 @@ import datasets
 from pipeline.run import run
 from pipeline.stages import STAGES
 from reports.build import build_report
-from tests.conftest import SAMPLE, output_bytes, read_shards, roots_cli, write_jsonl, write_manifest
+from tests.conftest import SAMPLE, output_bytes, read_shards, roots_cli, tree_bytes, write_jsonl, write_manifest
 
 
 def test_sample_run_outputs(sample_run):
@@ -69,6 +69,7 @@ def test_one_and_two_workers_give_identical_outputs(sample_run, tmp_path):
     two = tmp_path / "two"
     run(str(SAMPLE), str(two), ["--direct_num_workers=2", "--direct_running_mode=multi_processing"], progress=False)
     assert output_bytes(sample_run) == output_bytes(two)
+    assert tree_bytes(sample_run / "attributes") == tree_bytes(two / "attributes")  # the measurements too
 
 
 def test_cli_run_report_progress_and_errors(tmp_path, monkeypatch):

@@ -83,6 +83,8 @@ def test_a_poison_document_is_dead_lettered_and_nothing_else_changes(sample_run,
                         _raising(pipeline.langid.identify_results, victims["LanguageId"][1]))
     monkeypatch.setattr(pipeline.quality, "filter_batch",
                         _raising(pipeline.quality.filter_batch, victims["QualityFilter"][1]))
+    monkeypatch.setattr(pipeline.quality, "measure_batch",  # what the filter calls with attributes on (the default)
+                        _raising(pipeline.quality.measure_batch, victims["QualityFilter"][1]))
     monkeypatch.setattr(pipeline.pii, "redact_batch", _raising(pipeline.pii.redact_batch, victims["PiiRedact"][1]))
     chaos = tmp_path / "chaos"
     report = run(str(SAMPLE), str(chaos), progress=False)

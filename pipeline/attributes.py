@@ -1,0 +1,104 @@
+"""Attributes: every document's measurements, kept beside the shards (``OUT/attributes/``).
+
+ROOTS' thresholds were chosen by looking at the distribution of each filter's value over real documents; dolma
+keeps such per-document values as "attributes". A run with ``attributes: {enabled: true}`` (the default) writes,
+for every document that was kept or removed (dead-lettered ones were never measured), one row keyed by ``id``:
+
+``id``, ``language``, ``source``, ``locator``   who it is (``language``: as routed; ``unknown`` before LID)
+``kept``, ``stage``, ``reason``              its fate (``stage``/``reason`` are null for a kept document)
+``lid_score``, ``lid_model``                 the language ID's confidence and the model that decided
+one float column per check of ``filters.NL_CHECKS``   each quality check's value, measured whatever its threshold
+                                             (null: code, not reached, or not measurable: no list, no model)
+``pii_<category>``                           PII replacements per category (null where PII did not run)
+``exact_cluster``, ``near_cluster``          the kept document of its exact / near-duplicate cluster (null: none)
+``restore``                                  JSON list of :mod:`filters.restore` patches, in stage order, that
+                                             turn the written text back into the text that entered the quality
+                                             filter (null: unchanged); ``roots refilter`` needs it
+
+The stages put these values on the records they pass on (``measures``, ``pii``, ``restore``, ``exact_cluster``,
+``near_cluster``, see ``pipeline.stage``), so no extra join by id is needed: the writer takes the final kept and
+removed records. Files are written like the shards (``pipeline.write``: grouped by language, sorted by id,
+temporary names committed after ``index.json``), zstd-compressed (only roots reads them), plus
+``manifest.json``: the validated manifest of the run, which ``roots refilter`` compares a new manifest with.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+
+from filters import NL_CHECKS, PII_CATEGORIES
+from manifests.schema import Manifest
+from pipeline.stage import Record
+from pipeline.write import WriteShards
+
+ATTRIBUTES = "attributes"
+MANIFEST_FILE = "manifest.json"
+
+#: the column of each PII category
+PII_COLUMNS: dict[str, str] = {c: f"pii_{c.lower()}" for c in PII_CATEGORIES}
+
+ATTRIBUTES_SCHEMA = pa.schema([
+    ("id", pa.string()),
+    ("language", pa.string()),
+    ("source", pa.string()),
+    ("locator", pa.string()),
+    ("kept", pa.bool_()),
+    ("stage", pa.string()),
+    ("reason", pa.string()),
+    ("lid_score", pa.float64()),
+    ("lid_model", pa.string()),
+    *((name, pa.float64()) for name in NL_CHECKS),
+    *((col, pa.int32()) for col in PII_COLUMNS.values()),
+    ("exact_cluster", pa.string()),
+    ("near_cluster", pa.string()),
+    ("restore", pa.string()),
+])
+
+#: bytes a row takes before its strings (for the shard count: a language's attributes are split like its shards)
+_ROW_BYTES = 96
+
+
+def attribute_row(rec: Record) -> dict[str, Any]:
+    """The attributes row of a final (kept or removed) record."""
+    measures = rec.get("measures") or {}
+    pii = rec.get("pii")
+    restore = [p for p in rec.get("restore") or () if p]
+    row = {
+        "id": rec["id"],
+        "language": rec.get("language") or "unknown",
+        "source": rec.get("source"),
+        "locator": rec.get("locator"),
+        "kept": rec.get("reason") is None,
+        "stage": rec.get("stage"),
+        "reason": rec.get("reason"),
+        "lid_score": rec.get("lid_score"),
+        "lid_model": rec.get("lid_model"),
+        "exact_cluster": rec.get("exact_cluster"),
+        "near_cluster": rec.get("near_cluster"),
+        "restore": json.dumps(restore, ensure_ascii=False, separators=(",", ":")) if restore else None,
+    }
+    row.update({name: measures.get(name) for name in NL_CHECKS})
+    row.update({col: None if pii is None else pii.get(cat, 0) for cat, col in PII_COLUMNS.items()})
+    return row
+
+
+def row_size(rec: Record) -> int:
+    """About how many bytes ``rec``'s attributes row takes (its strings and the fixed columns)."""
+    strings = (rec.get("id"), rec.get("source"), rec.get("locator"), rec.get("reason"), rec.get("stage"))
+    patches = rec.get("restore")
+    return _ROW_BYTES + sum(len(s) for s in strings if s) + (len(json.dumps(patches)) if patches else 0)
+
+
+def write_attributes(root: str, shard_bytes: int) -> WriteShards:
+    """Final records → ``root/<language>/<language>-NNNNN.arrow`` + ``root/index.json`` (see the module doc)."""
+    return WriteShards(root, "language", attribute_row, "arrow", ATTRIBUTES_SCHEMA, shard_bytes, size_fn=row_size,
+                       compression="zstd")
+
+
+def manifest_record(manifest: Manifest) -> dict[str, Any]:
+    """What ``manifest.json`` holds: the validated manifest (defaults filled in) and the folder its relative paths
+    start from (ids and locators are paths relative to it)."""
+    return {"manifest": manifest.model_dump(mode="json", exclude_unset=True), "base_dir": manifest.base_dir}
