@@ -6,10 +6,12 @@ workers say how far they are the way Ingest already marked its finished inputs: 
 
     .progress/units/<unit key>           an input unit that Ingest finished: {"docs": n, "bytes": text bytes}
     .progress/<Stage>/<role>-<uuid>.json  one DoFn instance's running counts: {"docs": .., "kept": .., "bytes": ..}
+    .progress/<Stage>/off.json           the stage is switched off in the manifest (it passes documents on)
 
 Each counting DoFn rewrites its own file (atomically, by rename) at most every ``FLUSH_SECONDS`` and at the end of
-every bundle; the driver sums them. Counting is a side branch of each stage's outputs and never changes a document,
-so the outputs stay byte-identical with or without it.
+every bundle; the driver sums them. Ingest counts as it reads, a ``BatchStage`` once per batch (what it kept, and
+what it removed or failed), and other stages (Dedup) through a counting side branch on their outputs
+(``CountProgress``). Counting never changes a document, so the outputs stay byte-identical with or without it.
 
 **The estimate.** Ingest's share done is measured in input bytes: ``(bytes of finished inputs + bytes of the
 unfinished ones read so far) / bytes of all inputs``, where text read from an unfinished input is turned back into
@@ -72,6 +74,11 @@ class Counts:
             return
         _write_json(self.path, dict(self.counts))
         self._written, self._dirty = time.monotonic(), False
+
+
+def mark_off(directory: str, stage: str) -> None:
+    """The driver's note that ``stage`` is switched off (it passes every document on, uncounted)."""
+    _write_json(os.path.join(directory, stage, "off.json"), {"off": 1})
 
 
 def mark_unit(directory: str, key: str, docs: int, text_bytes: int) -> None:
@@ -206,6 +213,9 @@ class StageLine:
     finished: bool
     seconds: float | None
     units: tuple[int, int] | None = None
+    off: bool = False
+    #: every stage before this one is finished, so ``expected`` is exact and the stage is at work
+    ready: bool = False
 
     @property
     def rate(self) -> float | None:
@@ -234,6 +244,11 @@ def estimate(stages: Sequence[str], snap: Snapshot, inputs: Inputs, started: dic
             share = input_share(snap, inputs, c)
             expected = float(done) if finished else (done / share if share else None)
             units = (sum(k in inputs.sizes for k in snap.units), inputs.total)
+        elif c.get("off"):  # a switched-off stage passes on what it gets
+            kept = done = 0
+            expected, finished, units = expected_out, finished_before, None
+            lines.append(StageLine(name, 0, expected, finished, None, off=True, ready=finished_before))
+            continue
         else:
             kept = c.get("kept", 0)
             done = kept + c.get("gone", 0)
@@ -241,7 +256,7 @@ def estimate(stages: Sequence[str], snap: Snapshot, inputs: Inputs, started: dic
             finished = finished_before and expected is not None and done >= expected
             units = None
         seconds = now - started[name] if name in started else None
-        lines.append(StageLine(name, done, expected, finished, seconds, units))
+        lines.append(StageLine(name, done, expected, finished, seconds, units, ready=i > 0 and finished_before))
         if finished:
             expected_out = float(kept)
         elif expected is not None:
@@ -264,11 +279,15 @@ def describe(line: StageLine, width: int = 0) -> str:
     done in 0:00:12, 417 docs/s``; ``width`` pads the stage names into a column."""
     name = f"{line.name + ':':<{width + 1}}"
     units = f" ({line.units[0]:,}/{line.units[1]:,} inputs)" if line.units else ""
+    if line.off:
+        return f"{name} off (nothing to do with this manifest)"
+    if not line.done and line.ready and line.expected is not None:
+        return f"{name} 0/{int(line.expected):,} docs, working (ETA ? until its first documents are out)"
     if line.finished:
         rate = f", {line.rate:,.0f} docs/s" if line.rate else ""
         return f"{name} {line.done:,} docs, done in {clock(line.seconds)}{rate}{units}"
     if not line.done:
-        return f"{name} waiting{units}"
+        return f"{name} {'starting' if line.units else 'waiting'}{units}"
     rate = f"{line.rate:,.0f} docs/s" if line.rate else "? docs/s"
     of = f"/~{int(line.expected):,}" if line.expected else ""
     return f"{name} {line.done:,}{of} docs, {rate}, ETA {clock(line.eta)}{units}"
@@ -316,6 +335,8 @@ class ProgressDisplay:
                 self.started[name] = now
         lines = estimate(self.stages, snap, self.inputs, self.started, now)
         for k, line in enumerate(lines):
+            if line.ready:  # its input is complete: it is at work even before its first document is out
+                self.started.setdefault(line.name, now)
             if line.finished:
                 self.ended.setdefault(line.name, now)
                 took = self.ended[line.name] - self.started.get(line.name, self.ended[line.name])
@@ -339,15 +360,21 @@ class ProgressDisplay:
         self._print(self.lines(), said, final=True)
 
     def _print(self, lines: list[StageLine], said: dict[str, str], final: bool) -> None:
-        """A line per stage whose line changed since it was last printed: the running stages and those finished
-        since (at the end: every stage not yet printed as it ended); before any document, the first stage's."""
+        """A line per stage whose line changed since it was last printed (at the end: every stage whose last
+        printed line is not its final one); when none changed, the first unfinished stage's line again, so a
+        log shows the job is alive."""
         elapsed = clock(time.monotonic() - self._t0)
-        shown = lines if final or any(line.done for line in lines) else lines[:1]
-        for line in shown:
+        # a switched-off stage is shown once documents have reached it or a stage after it
+        reached = max((k for k, line in enumerate(lines) if line.done or line.ready), default=-1)
+        changed = [line for k, line in enumerate(lines) if said.get(line.name) != describe(line)
+                   and (final or line.done or line.ready or (line.off and k <= reached))]
+        if not changed and not final:
+            changed = [next(line for line in lines if not line.finished)] if not all(
+                line.finished for line in lines) else []
+        for line in changed:
             text = describe(line)
-            if (final or line.done or not said) and said.get(line.name) != text:
-                print(f"roots: progress {elapsed}: {text}", file=self.stream, flush=True)
-                said[line.name] = text
+            print(f"roots: progress {elapsed}: {text}", file=self.stream, flush=True)
+            said[line.name] = text
 
     def _live(self) -> None:
         from rich.console import Console

@@ -46,7 +46,8 @@ from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, manifest_record, writ
 from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.ingest.transform import unit_key
-from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat
+from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat, mark_off
+from pipeline.stage import BatchStage
 from pipeline.stages import STAGES, WRITERS, RunContext
 from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
 from reports import publish
@@ -99,7 +100,7 @@ def is_local(options: PipelineOptions) -> bool:
 
 def progress_note(options: PipelineOptions, out: str) -> str | None:
     """What a run says when its workers may not share this machine's disk or process (``None`` when they do): the
-    progress bar (fed by marks the workers leave in ``--out/.progress``) and ``beam.log`` (the workers' stderr) are
+    progress lines (fed by counts the workers leave in ``--out/.progress``) and ``beam.log`` (the workers' stderr) are
     then off, rather than written by workers into a folder the launcher never sees."""
     if is_local(options) and not is_remote(out):
         return None
@@ -187,8 +188,9 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
         transform = make(ctx)
         if transform is None:
             continue
+        counted_by_itself = progress_dir is not None and _counts_itself(transform, stage.name, progress_dir)
         output = docs | stage.name >> transform
-        if progress_dir and stage is not STAGES[0]:  # Ingest counts what it reads itself
+        if progress_dir and not counted_by_itself:
             (output.kept, output.removed, output.failed) | f"Progress{stage.name}" >> CountProgress(
                 progress_dir, stage.name)
         if stage.stats and output.stats is not None:
@@ -209,6 +211,20 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
             join(out, ATTRIBUTES), shard_bytes)
         (p | "RunManifest" >> beam.Create([manifest_record(manifest)])) | "WriteRunManifest" >> WriteJson(
             join(out, ATTRIBUTES, MANIFEST_FILE))
+
+
+def _counts_itself(transform, name: str, progress_dir: str) -> bool:
+    """Whether a stage counts its documents for the progress lines itself: Ingest as it reads, a batch stage once
+    per batch (cheaper than a counting branch on its outputs), a switched-off batch stage by being marked off."""
+    if name == STAGES[0].name:
+        return True
+    if not isinstance(transform, BatchStage):
+        return False
+    if transform.enabled:
+        transform.progress_dir = progress_dir
+    else:
+        mark_off(progress_dir, name)
+    return True
 
 
 def profile_stats(manifest: Manifest) -> dict[str, dict[str, Any]]:
@@ -339,7 +355,7 @@ def _prepare_remote(out: str) -> None:
 @contextlib.contextmanager
 def _stderr_to(path: str | None):
     """Send file descriptor 2 (ours and the Beam worker processes' that inherit it) to ``path`` while the pipeline
-    runs, so their INFO chatter lands in a log file; yields a stream on the real terminal for the progress bar."""
+    runs, so their INFO chatter lands in a log file; yields a stream on the real terminal for the progress lines."""
     if path is None:
         yield sys.stderr
         return

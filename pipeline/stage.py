@@ -147,15 +147,23 @@ def nothing(pipeline: beam.Pipeline, label: str) -> beam.PCollection:
 
 
 class _RunBatch(beam.DoFn):
-    """Runs a stage's :class:`BatchFn` on a batch and routes what it yields; see :class:`BatchStage`."""
+    """Runs a stage's :class:`BatchFn` on a batch and routes what it yields; see :class:`BatchStage`. With a
+    progress folder it also counts, once per batch, the documents it kept and the ones it removed or failed
+    (``pipeline.progress``)."""
 
-    def __init__(self, stage: str, fn: BatchFn):
-        self.stage, self.fn = stage, fn
+    def __init__(self, stage: str, fn: BatchFn, progress_dir: str | None = None):
+        self.stage, self.fn, self.progress_dir = stage, fn, progress_dir
+        self.counts = None
 
     def setup(self) -> None:
         self.fn.setup()
+        if self.progress_dir:
+            from pipeline.progress import Counts
+
+            self.counts = Counts(self.progress_dir, self.stage, "batch")
 
     def process(self, batch, **side):  # no annotations: Beam would check them as type hints
+        kept = 0
         try:
             results = list(self.fn(batch, **side))
         except Exception:  # noqa: BLE001 - find the document(s) that raised: retry each alone
@@ -175,7 +183,18 @@ class _RunBatch(beam.DoFn):
             elif isinstance(out, Tally):
                 yield beam.pvalue.TaggedOutput(STATS, (out.key, out.n))
             else:
+                kept += 1
                 yield out
+        if self.counts is not None:
+            self.counts.add(kept=kept, gone=len(batch) - kept)
+
+    def finish_bundle(self) -> None:
+        if self.counts is not None:
+            self.counts.flush()
+
+    def teardown(self) -> None:
+        if self.counts is not None:
+            self.counts.flush()
 
 
 class BatchStage(beam.PTransform):
@@ -189,6 +208,8 @@ class BatchStage(beam.PTransform):
     max_batch: int = 256
     #: True when a document's fate depends on the rest of the corpus (``roots explain`` cannot replay it)
     corpus_level: ClassVar[bool] = False
+    #: where the stage counts its documents for the progress lines (set by the driver for local runs)
+    progress_dir: str | None = None
 
     def __init__(self, enabled: bool = True):
         super().__init__()
@@ -219,7 +240,8 @@ class BatchStage(beam.PTransform):
         outputs = (
             docs
             | "Batch" >> beam.BatchElements(min_batch_size=8, max_batch_size=self.max_batch)
-            | "Process" >> beam.ParDo(_RunBatch(self.name, self.batch_fn()), **self.corpus_inputs(docs)).with_outputs(
+            | "Process" >> beam.ParDo(_RunBatch(self.name, self.batch_fn(), self.progress_dir),
+                                     **self.corpus_inputs(docs)).with_outputs(
                 REMOVED, FAILED, STATS, main="kept")
         )
         return stage_output(outputs, self.summarise(docs.pipeline, outputs[STATS]))

@@ -122,9 +122,12 @@ def _dead_letters(out: str, shards: list[dict[str, Any]]) -> DeadLetterTally:
 
 def _kept_per_source(out: str, kept: list[dict[str, Any]]) -> Counter:
     """Kept documents per source, from the shards' ``source`` column."""
+    import pyarrow.compute as pc
+
     counts: Counter = Counter()
     for s in kept:
-        counts.update(_read_arrow_columns(join(out, "shards", s["path"]), ["source"]).column("source").to_pylist())
+        column = _read_arrow_columns(join(out, "shards", s["path"]), ["source"]).column("source")
+        counts.update({v["values"]: v["counts"] for v in pc.value_counts(column).to_pylist()})
     return counts
 
 

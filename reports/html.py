@@ -266,6 +266,14 @@ def _tokenizer(ids: Ids, tok: dict[str, Any]) -> str:
            f'<p>Measured on held-out documents never used for training; vocabulary {tok.get("vocab_size", 0):,} '
            f'tokens ({esc(tok.get("pre_tokenizer", "?"))} pre-tokenizer). Lower is better for both measures.'
            + ("" if base else " No GPT-2 baseline in this tokenizer report.") + "</p>"]
+    short = tok.get("vocab_shortfall")
+    if short:
+        need = short.get("needed_sample_bytes_estimate")
+        out.append(f'<p class="bad">The vocabulary has {short["vocab_size"]:,} tokens, '
+                   f'{short["vocab_size_requested"]:,} were asked for: the {human(short["sample_bytes"])} training '
+                   "sample has too few repeated pairs to merge"
+                   + (f"; about {esc(human(need))} of training text would be needed (a rough estimate)" if need else "")
+                   + ".</p>")
     for metric, heading, short_name in metrics:
         rows = []
         for lang, m in tok["languages"].items():

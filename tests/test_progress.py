@@ -78,7 +78,14 @@ def test_expected_documents_chain_through_the_stages():
                     units={"a": {"docs": 50, "bytes": 1000}, "b": {"docs": 50, "bytes": 1000}})
     lines = estimate(STAGES, done, inputs, {"Ingest": 0.0, "Filter": 5.0, "Dedup": 9.0}, now=20.0)
     assert [(x.expected, x.finished) for x in lines] == [(100, True), (80, True), (30, False)]
-    assert lines[2].eta == pytest.approx(5 / (25 / 11))
+    assert lines[2].eta == pytest.approx(5 / (25 / 11)) and lines[2].ready
+
+    # a switched-off stage passes its expectation on, and is finished when the stages before it are
+    off = Snapshot(counts={**done.counts, "Filter": Counter(off=1), "Dedup": Counter()}, units=done.units)
+    ingest, filt, dedup = estimate(STAGES, off, inputs, {"Ingest": 0.0}, now=20.0)
+    assert (filt.off, filt.finished, filt.expected) == (True, True, 80) and (dedup.expected, dedup.ready) == (80, True)
+    assert describe(filt) == "Filter: off (nothing to do with this manifest)"
+    assert describe(dedup) == "Dedup: 0/80 docs, working (ETA ? until its first documents are out)"
 
 
 def test_lines_for_people():
@@ -91,7 +98,7 @@ def test_lines_for_people():
 
 
 def test_plain_lines_when_not_a_terminal(tmp_path):
-    """The display on a pipe: a waiting line while nothing is done, then a line per running stage, and each
+    """The display on a pipe: a starting line while nothing is done, then a line per running stage, and each
     stage's total once it is finished (a finished stage keeps the time it took)."""
     out = io.StringIO()
     inputs = Inputs({"a": 10})
@@ -100,14 +107,14 @@ def test_plain_lines_when_not_a_terminal(tmp_path):
         Counts(str(tmp_path), "Ingest", "read").add(docs=5, kept=4, bytes=10)
         mark_unit(str(tmp_path), "a", 5, 10)
         Counts(str(tmp_path), "Filter", "kept").add(kept=4)
-        time.sleep(0.7)
+        time.sleep(1.2)
         Counts(str(tmp_path), "Dedup", "kept").add(kept=4)
     text = [line.split(": ", 2)[2] for line in out.getvalue().splitlines()]
-    assert text[0] == "Ingest: waiting (0/1 inputs)"
+    assert text[0] == "Ingest: starting (0/1 inputs)"  # repeated every interval while nothing changes
+    assert "Dedup: 0/4 docs, working (ETA ? until its first documents are out)" in text
     finished = [t for t in text if "done in" in t]
     assert [t.split(":")[0] for t in finished] == STAGES, text
     assert finished[0].startswith("Ingest: 5 docs, done in") and finished[-1].startswith("Dedup: 4 docs, done in")
-    assert len(text) == len(set(text))  # nothing printed twice
     assert display.ended.keys() == set(STAGES)
 
 

@@ -286,6 +286,12 @@ def test_tokenizer_section_shows_roots_and_gpt2(corpus_run, tokenizer_dir):
             assert float(rows[lang]["fertility_gpt2"]) == pytest.approx(
                 tok["baseline_gpt2"]["languages"][lang]["fertility_tokens_per_word"], rel=1e-5)
 
+    short = {"vocab_size": 778, "vocab_size_requested": 250_680, "sample_bytes": 1_000_000,
+             "needed_sample_bytes_estimate": 310_000_000}
+    assert "The vocabulary has 778 tokens, 250,680 were asked for" in render_html(
+        report, tokenizer={**tok, "vocab_shortfall": short})
+    assert "were asked for" not in render_html(report, tokenizer={**tok, "vocab_shortfall": None})
+
     no_base = Page(render_html(report, tokenizer={**tok, "baseline_gpt2": None}))
     assert no_base.chart("fertility_tokens_per_word", series="roots")
     assert not no_base.chart("fertility_tokens_per_word", series="GPT-2 baseline")
