@@ -22,6 +22,8 @@ along with roots' own figures. The last line printed is ``roots/datatrove throug
 
     python -m bench.datatrove_compare                 # 100 MB corpus, RSS at 25 MB and 100 MB
     python -m bench.datatrove_compare --mb 20 --rss-mb 5 --workers 1
+    python -m bench.datatrove_compare --corpus real   # the real-text corpus of bench.real_text (~83 MB, 15
+                                                      # languages; no RSS runs)
 
 This module imports only the standard library at the top: the datatrove venv runs it too (``datatrove-child``).
 """
@@ -259,15 +261,23 @@ def rate(result: dict[str, Any], corpus: dict[str, Any]) -> tuple[float, float]:
     return corpus["docs"] / result["seconds"], corpus["text_mb"] / result["seconds"]
 
 
-def compare(total_mb: float, workers: list[int], rss_mb: float, work: Path) -> list[str]:
-    """Run everything and return the printed lines of the summary (the ratio line last)."""
+def compare(total_mb: float, workers: list[int], rss_mb: float, work: Path, real: bool = False) -> list[str]:
+    """Run everything and return the printed lines of the summary (the ratio line last). ``real``: on the
+    real-text corpus of ``bench.real_text`` (built in its cache folder on first use) instead of generated text."""
     from pipeline.langid import default_model_path
 
     model = default_model_path()
     t = time.perf_counter()
-    corpus = make_corpus(work / "corpus", total_mb)
-    print(f"corpus: {corpus['docs']} docs, {corpus['text_mb']:.1f} MB of text in {SHARDS} JSON Lines files "
-          f"({corpus['file_mb']:.1f} MB), made in {time.perf_counter() - t:.0f} s; LID model {model}", flush=True)
+    if real:
+        from bench import real_text
+
+        corpus = real_text.build()
+        rss_mb = 0  # the RSS runs scale generated text
+    else:
+        corpus = make_corpus(work / "corpus", total_mb)
+    print(f"corpus: {corpus['docs']} docs, {corpus['text_mb']:.1f} MB of {'real' if real else 'generated'} text in "
+          f"{SHARDS} JSON Lines files ({corpus['file_mb']:.1f} MB), made in {time.perf_counter() - t:.0f} s; "
+          f"LID model {model}", flush=True)
     manifest = roots_manifest(corpus["dir"], work / "roots.yaml")
     results: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
@@ -295,7 +305,7 @@ def compare(total_mb: float, workers: list[int], rss_mb: float, work: Path) -> l
                                         "--workers", str(n), "--model", model], python=python,
                     env={"HF_HOME": str(work / "hf"), "HF_HUB_OFFLINE": "1"})
     rss = {}
-    if 1 in workers and "roots 1w" in results:
+    if 1 in workers and "roots 1w" in results and rss_mb:
         for scale in (1, 4):
             mb = rss_mb * scale
             if mb == total_mb:
@@ -365,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         q.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
         q.add_argument("--rss-mb", type=float, default=25, help="input MB of the 1x RSS run; 4x is also run")
         q.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temp dir, removed)")
+        q.add_argument("--corpus", choices=("generated", "real"), default="generated",
+                       help="generated text (default, --mb of it) or the real-text corpus of bench.real_text")
     p = sub.add_parser("roots-child")
     p.add_argument("--manifest", required=True)
     p.add_argument("--out", required=True)
@@ -384,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="roots-bench-datatrove-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        lines = compare(args.mb, sorted(set(args.workers)), args.rss_mb, work)
+        lines = compare(args.mb, sorted(set(args.workers)), args.rss_mb, work, args.corpus == "real")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
