@@ -210,7 +210,7 @@ def pipeline_child(args: argparse.Namespace) -> None:
     if args.cprofile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU time: the machine may be shared
         profiler.enable()
     result = p.run()
     result.wait_until_finish()
