@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -140,28 +140,40 @@ def _key_x(summary: tuple, min_join: bool, keep_missing: bool) -> tuple[bool, An
     return has_x or keep_missing, x
 
 
-def _whole_keys(item: tuple[Any, tuple], min_join: bool, keep_missing: bool) -> Iterator[tuple[Any, int, Any, list]]:
-    """A key's one ``part`` 0 element: with all its members for a key of at most ``limit`` members, with none for a
-    bigger one (its members come one by one as part 1, see :func:`_hot_members`)."""
-    key, summary = item
-    n, members = summary[2], summary[4]
-    joinable, x = _key_x(summary, min_join, keep_missing)
-    if n and joinable:
-        yield key, 0, x, members if members is not None else []
+_HOT = "hot"
+#: what a :class:`_HotJoin` does with each joined element (``None``: passes it on)
+Then = Callable[[tuple[Any, int, Any, list]], Iterable[Any]] | None
 
 
-def _hot_keys(item: tuple[Any, tuple], min_join: bool, keep_missing: bool) -> Iterator[tuple[Any, Any]]:
-    """``(key, x)`` of the keys with more than ``limit`` members (the side input of :func:`_hot_members`)."""
-    key, summary = item
-    joinable, x = _key_x(summary, min_join, keep_missing)
-    if summary[4] is None and joinable:
-        yield key, x
+def _as_member(kv: tuple[Any, Any]) -> tuple[Any, tuple[bool, Any]]:
+    return kv[0], (False, kv[1])
 
 
-def _hot_members(item: tuple[Any, Any], hot: dict[Any, Any]) -> Iterator[tuple[Any, int, Any, list]]:
+class _SplitKeys(beam.DoFn):
+    """A key's summary → its one ``part`` 0 element (with all its members for a key of at most ``limit`` members,
+    with none for a bigger one), through ``then``; tagged ``hot``: ``(key, x)`` of the bigger keys, whose members
+    come one by one as part 1 (:func:`_hot_members`)."""
+
+    def __init__(self, min_join: bool, keep_missing: bool, then: Then) -> None:
+        self.min_join, self.keep_missing, self.then = min_join, keep_missing, then
+
+    def process(self, item: tuple[Any, tuple]) -> Iterator[Any]:
+        key, summary = item
+        joinable, x = _key_x(summary, self.min_join, self.keep_missing)
+        if not (summary[2] and joinable):
+            return
+        members = summary[4]
+        if members is None:
+            yield pvalue.TaggedOutput(_HOT, (key, x))
+        element = (key, 0, x, members if members is not None else [])
+        yield from self.then(element) if self.then else (element,)
+
+
+def _hot_members(item: tuple[Any, Any], hot: dict[Any, Any], tagged: bool, then: Then) -> Iterator[Any]:
     key, value = item
     if key in hot:
-        yield key, 1, hot[key], [value]
+        element = (key, 1, hot[key], [value[1] if tagged else value])
+        yield from then(element) if then else (element,)
 
 
 class _HotJoin(beam.PTransform):
@@ -179,26 +191,36 @@ class _HotJoin(beam.PTransform):
     Without a ``table`` (a min-join) ``x`` is ``(count, smallest member)``. With one, ``x`` is the table's value,
     and items whose key has none are dropped, unless ``keep_missing`` (``x`` is then ``None``). Keys without items
     give nothing. ``values`` is a list in no particular order: consumers must not depend on it.
+
+    ``then`` (a function of one element yielding outputs) is applied inside the join instead of as a step after
+    it, and ``tagged``: the items come as ``(key, (False, value))``, as a ``then`` feeding another join yields
+    them (see :func:`_member`); both keep the job graph small (connected components unrolls 40 joins).
     """
 
     def __init__(self, table: beam.PCollection | None = None, limit: int = HOT_KEY_LIMIT,
-                 keep_missing: bool = False, label: str | None = None) -> None:
+                 keep_missing: bool = False, then: Then = None, tagged: bool = False, label: str | None = None) -> None:
         super().__init__(label)
         if limit < 1:
             raise ValueError(f"limit must be >= 1, got {limit}")
         self.table, self.limit, self.keep_missing = table, limit, keep_missing
+        self.then, self.tagged = then, tagged
 
     def expand(self, items: beam.PCollection) -> beam.PCollection:
-        tagged = items | "AsMember" >> beam.MapTuple(lambda k, v: (k, (False, v)))
+        members = items if self.tagged else items | "AsMember" >> beam.Map(_as_member)
         if self.table is not None:
             rows = self.table | "AsTable" >> beam.MapTuple(lambda k, x: (k, (True, x)))
-            tagged = (tagged, rows) | "WithTable" >> beam.Flatten()
-        summaries = tagged | "Summarise" >> beam.CombinePerKey(_KeySummary(self.limit))
-        how = {"min_join": self.table is None, "keep_missing": self.keep_missing}
-        whole = summaries | "WholeKeys" >> beam.FlatMap(_whole_keys, **how)
-        hot = summaries | "HotKeys" >> beam.FlatMap(_hot_keys, **how)
-        members = items | "HotMembers" >> beam.FlatMap(_hot_members, beam.pvalue.AsDict(hot))
-        return (whole, members) | "Joined" >> beam.Flatten()
+            members = (members, rows) | "WithTable" >> beam.Flatten()
+        summaries = members | "Summarise" >> beam.CombinePerKey(_KeySummary(self.limit))
+        split = summaries | "SplitKeys" >> beam.ParDo(
+            _SplitKeys(self.table is None, self.keep_missing, self.then)).with_outputs(_HOT, main="whole")
+        hot = items | "HotMembers" >> beam.FlatMap(_hot_members, beam.pvalue.AsDict(split[_HOT]), self.tagged,
+                                                   self.then)
+        return (split.whole, hot) | "Joined" >> beam.Flatten()
+
+
+def _member(key: Any, value: Any) -> tuple[Any, tuple[bool, Any]]:
+    """An item as a ``tagged`` :class:`_HotJoin` takes it."""
+    return key, (False, value)
 
 
 # ------------------------------------------------------------------------------------------- fingerprints
@@ -373,6 +395,20 @@ def _small_star(item: tuple[str, int, tuple[int, str], list[str]]) -> Iterator[t
             yield v, m
 
 
+def _large_star_members(item: tuple[str, int, tuple[int, str], list[str]]) -> Iterator[tuple[str, tuple[bool, str]]]:
+    return (_member(v, m) for v, m in _large_star(item))
+
+
+def _small_star_members(item: tuple[str, int, tuple[int, str], list[str]]) -> Iterator[tuple[str, tuple[bool, str]]]:
+    return (_member(v, m) for v, m in _small_star(item))
+
+
+def _one_way(item: tuple[str, tuple[bool, str]]) -> Iterator[tuple[str, str]]:
+    a, (_, b) = item
+    if a < b:
+        yield a, b
+
+
 def _roles(edge: tuple[str, str]) -> Iterator[tuple[str, tuple[int, int]]]:
     yield edge[0], (1, 0)
     yield edge[1], (0, 1)
@@ -480,17 +516,15 @@ class ConnectedComponents(beam.PTransform):
 
     def expand(self, edges: beam.PCollection) -> ComponentsOutput:
         e = edges | "Normalize" >> beam.FlatMap(_normalize_edge) | "DistinctIn" >> beam.Distinct()
-        e = e | "BothWays" >> beam.FlatMap(lambda ab: [ab, (ab[1], ab[0])])
+        e = e | "BothWays" >> beam.FlatMap(lambda ab: [_member(*ab), _member(ab[1], ab[0])])
         limit = self.hot_limit
         for i in range(self.max_rounds):  # two groupings per round, edges flow in both directions between rounds
             e = (
                 e
-                | f"LargeStarGroup{i}" >> _HotJoin(limit=limit)
-                | f"LargeStar{i}" >> beam.FlatMap(_large_star)
-                | f"SmallStarGroup{i}" >> _HotJoin(limit=limit)
-                | f"SmallStar{i}" >> beam.FlatMap(_small_star)
+                | f"LargeStar{i}" >> _HotJoin(limit=limit, then=_large_star_members, tagged=True)
+                | f"SmallStar{i}" >> _HotJoin(limit=limit, then=_small_star_members, tagged=True)
             )
-        e = e | "OneWay" >> beam.Filter(lambda ab: ab[0] < ab[1]) | "DistinctOut" >> beam.Distinct()
+        e = e | "OneWay" >> beam.FlatMap(_one_way) | "DistinctOut" >> beam.Distinct()
         bad = e | "Roles" >> beam.FlatMap(_roles) | "SumRoles" >> beam.CombinePerKey(_sum_pairs)
         bad = bad | "BadNodes" >> beam.FlatMap(_bad_node)
         by_leaf = e | "ByLeaf" >> beam.MapTuple(lambda a, b: (b, a))
