@@ -53,15 +53,19 @@ def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> f
     m = len(cps) - n + 1
     if m <= 0:
         return 0.0
-    if n <= 3:  # 3 x 21 bits fit in 64: exact packing
-        h = np.zeros(m, dtype=np.uint64)
-        for j in range(n):
-            h = (h << np.uint64(21)) | cps[j : j + m].astype(np.uint64)
-    else:
-        h = np.zeros(m, dtype=np.uint64)
-        for j in range(n):
-            h = h * _HASH_BASE + cps[j : j + m].astype(np.uint64)
-    counts = np.unique(h, return_counts=True)[1]
+    wide = cps.astype(np.uint64)
+    h = wide[:m].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, n):
+            if n <= 3:  # 3 x 21 bits fit in 64: exact packing
+                h <<= np.uint64(21)
+                h |= wide[j : j + m]
+            else:
+                h *= _HASH_BASE
+                h += wide[j : j + m]
+    h.sort()
+    ends = np.flatnonzero(h[1:] != h[:-1]) + 1
+    counts = np.diff(np.concatenate(([0], ends, [m])))  # run lengths of the sorted hashes: each n-gram's count
     repeated = counts[counts > 1]
     k = min(math.isqrt(len(counts)), len(repeated))
     if k == 0:
