@@ -4,7 +4,10 @@
                                     # accuracy + speed, C/C++ headers, tokenizer (100 MB), roots tokenize vs
                                     # raw encode_batch (20 MB), dedup hot keys (50k vs 200k), per-stage scale
                                     # figures (200 MB), attributes' cost and refilter vs full run (20 MB), the
-                                    # tuning page (100,000 docs x 46 languages), then roots vs datatrove (100 MB)
+                                    # tuning page (100,000 docs x 46 languages), where the time goes on real text
+                                    # (CPU s/MB per stage beside the floors read / LID / MinHash / Arrow write,
+                                    # ~83 MB), roots vs datatrove on that real text, then roots vs datatrove
+                                    # (100 MB generated)
     python -m bench filters dedup   # a subset
 
 Figures are printed, never asserted: a benchmark that fails only prints. Ratios are taken against baselines
@@ -30,6 +33,8 @@ SUITES: dict[str, list[str]] = {
     "scale": [sys.executable, "-m", "bench.engines", "scale"],  # ROOTS_BENCH_MB=200
     "attributes": [sys.executable, "-m", "bench.attributes", "cost"],  # ROOTS_BENCH_ATTR_MB=20: with vs without
     "tune": [sys.executable, "-m", "bench.attributes", "tune"],  # 100,000 docs x 46 languages in headless Chromium
+    "profile": [sys.executable, "-m", "bench.profile"],  # real text from Debian packages (bench/data/README.md)
+    "datatrove-real": [sys.executable, "-m", "bench.datatrove_compare", "--corpus", "real"],
     "datatrove": [sys.executable, "-m", "bench.datatrove_compare", "--mb", "100"],
 }
 #: the line of the datatrove suite that the summary repeats last
@@ -64,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         status[name] = (rc, time.perf_counter() - t0)
     print("\n=== summary ===")
     for name, (rc, seconds) in status.items():
-        print(f"{name:<10} {'ok' if rc == 0 else f'FAILED (exit {rc})':<18} {seconds:8.1f} s")
+        print(f"{name:<14} {'ok' if rc == 0 else f'FAILED (exit {rc})':<18} {seconds:8.1f} s")
     if "datatrove" in status:
         print(ratio or f"{RATIO_PREFIX} n/a (the datatrove suite printed no ratio)", flush=True)
     return 0 if all(rc == 0 for rc, _ in status.values()) else 1

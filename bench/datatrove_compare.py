@@ -22,6 +22,8 @@ along with roots' own figures. The last line printed is ``roots/datatrove throug
 
     python -m bench.datatrove_compare                 # 100 MB corpus, RSS at 25 MB and 100 MB
     python -m bench.datatrove_compare --mb 20 --rss-mb 5 --workers 1
+    python -m bench.datatrove_compare --corpus real   # the real-text corpus of bench.real_text (~83 MB, 15
+                                                      # languages; no RSS runs)
 
 This module imports only the standard library at the top: the datatrove venv runs it too (``datatrove-child``).
 """
@@ -47,6 +49,14 @@ DATATROVE_REQUIREMENTS = ["datatrove[processing]==0.10.1", "spacy>=3.7,<4", "orj
 SHARDS = 8  # input files: both tools split work per file
 NUM_BUCKETS, HASHES_PER_BUCKET = 14, 8  # datatrove's MinhashConfig defaults; roots gets num_perm = 14 * 8
 RATIO_LINE = "roots/datatrove throughput ratio:"
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its waited-for children (worker processes included)."""
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF,
+                                                                         resource.RUSAGE_CHILDREN)))
 
 
 def vmhwm_mb() -> float:
@@ -132,10 +142,11 @@ def roots_child(args: argparse.Namespace, beam_args: list[str]) -> None:
     """The whole roots pipeline, timed in this process."""
     from pipeline.run import run
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     report = run(args.manifest, args.out, beam_args, progress=False)
     seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "vmhwm_mb": vmhwm_mb(), "input_docs": report["input_docs"],
+    print(json.dumps({"seconds": seconds, "cpu": cpu_seconds() - c0, "vmhwm_mb": vmhwm_mb(),
+                      "input_docs": report["input_docs"],
                       "kept_docs": report["kept_docs"], "removed_docs": report["removed_docs"],
                       "failed_docs": report["failed_docs"]}))
 
@@ -147,7 +158,7 @@ def floor_child(args: argparse.Namespace, beam_args: list[str]) -> None:
     from pipeline.langid import identify_batch, load_lid_model
 
     manifest = load_manifest(args.manifest)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     model = load_lid_model(manifest.lid.model)
     docs = 0
     languages: dict[str, int] = {}
@@ -168,7 +179,8 @@ def floor_child(args: argparse.Namespace, beam_args: list[str]) -> None:
     flush()
     seconds = time.perf_counter() - t0
     top = dict(sorted(languages.items(), key=lambda kv: -kv[1])[:10])
-    print(json.dumps({"seconds": seconds, "vmhwm_mb": vmhwm_mb(), "input_docs": docs, "languages": top}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu_seconds() - c0, "vmhwm_mb": vmhwm_mb(), "input_docs": docs,
+                      "languages": top}))
 
 
 def datatrove_child(args: argparse.Namespace, beam_args: list[str]) -> None:
@@ -212,7 +224,7 @@ def datatrove_child(args: argparse.Namespace, beam_args: list[str]) -> None:
             tasks=n, workers=n, logging_dir=str(work / "logs" / "4")),
     }
     stages = {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     for name, executor in executors.items():
         t = time.perf_counter()
         executor.run()
@@ -222,7 +234,8 @@ def datatrove_child(args: argparse.Namespace, beam_args: list[str]) -> None:
     def lines(folder: Path) -> int:
         return sum(sum(1 for _ in open(p, "rb")) for p in folder.glob("*.jsonl"))
 
-    print(json.dumps({"seconds": seconds, "stages": stages, "vmhwm_mb": vmhwm_mb(), "after_filters": lines(filtered),
+    print(json.dumps({"seconds": seconds, "cpu": cpu_seconds() - c0, "stages": stages, "vmhwm_mb": vmhwm_mb(),
+                      "after_filters": lines(filtered),
                       "kept_docs": lines(final)}))
 
 
@@ -259,15 +272,23 @@ def rate(result: dict[str, Any], corpus: dict[str, Any]) -> tuple[float, float]:
     return corpus["docs"] / result["seconds"], corpus["text_mb"] / result["seconds"]
 
 
-def compare(total_mb: float, workers: list[int], rss_mb: float, work: Path) -> list[str]:
-    """Run everything and return the printed lines of the summary (the ratio line last)."""
+def compare(total_mb: float, workers: list[int], rss_mb: float, work: Path, real: bool = False) -> list[str]:
+    """Run everything and return the printed lines of the summary (the ratio line last). ``real``: on the
+    real-text corpus of ``bench.real_text`` (built in its cache folder on first use) instead of generated text."""
     from pipeline.langid import default_model_path
 
     model = default_model_path()
     t = time.perf_counter()
-    corpus = make_corpus(work / "corpus", total_mb)
-    print(f"corpus: {corpus['docs']} docs, {corpus['text_mb']:.1f} MB of text in {SHARDS} JSON Lines files "
-          f"({corpus['file_mb']:.1f} MB), made in {time.perf_counter() - t:.0f} s; LID model {model}", flush=True)
+    if real:
+        from bench import real_text
+
+        corpus = real_text.build()
+        rss_mb = 0  # the RSS runs scale generated text
+    else:
+        corpus = make_corpus(work / "corpus", total_mb)
+    print(f"corpus: {corpus['docs']} docs, {corpus['text_mb']:.1f} MB of {'real' if real else 'generated'} text in "
+          f"{SHARDS} JSON Lines files ({corpus['file_mb']:.1f} MB), made in {time.perf_counter() - t:.0f} s; "
+          f"LID model {model}", flush=True)
     manifest = roots_manifest(corpus["dir"], work / "roots.yaml")
     results: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
@@ -295,7 +316,7 @@ def compare(total_mb: float, workers: list[int], rss_mb: float, work: Path) -> l
                                         "--workers", str(n), "--model", model], python=python,
                     env={"HF_HOME": str(work / "hf"), "HF_HUB_OFFLINE": "1"})
     rss = {}
-    if 1 in workers and "roots 1w" in results:
+    if 1 in workers and "roots 1w" in results and rss_mb:
         for scale in (1, 4):
             mb = rss_mb * scale
             if mb == total_mb:
@@ -313,14 +334,16 @@ def compare(total_mb: float, workers: list[int], rss_mb: float, work: Path) -> l
 def summary(corpus: dict[str, Any], results: dict[str, dict[str, Any]], errors: dict[str, str], workers: list[int],
             rss: dict[float, float], datatrove_missing: str | None) -> list[str]:
     """The figures as text lines; the last one is the ratio line."""
-    out = ["", f"{'run':<22}{'seconds':>9}{'docs/s':>10}{'MB/s':>8}{'kept':>9}{'peak RSS MB':>13}"]
+    out = ["", f"{'run':<22}{'seconds':>9}{'CPU s':>9}{'docs/s':>10}{'MB/s':>8}{'kept':>9}{'peak RSS MB':>13}"]
     for name in ["floor", *[f"{tool} {n}w" for n in workers for tool in ("roots", "datatrove")]]:
         if name in results:
             r = results[name]
             docs_s, mb_s = rate(r, corpus)
             label = "floor (read+LID)" if name == "floor" else name
             kept = r.get("kept_docs", "")
-            out.append(f"{label:<22}{r['seconds']:>9.1f}{docs_s:>10.0f}{mb_s:>8.2f}{kept:>9}{r['vmhwm_mb']:>13.0f}")
+            cpu = r.get("cpu", float("nan"))
+            out.append(f"{label:<22}{r['seconds']:>9.1f}{cpu:>9.1f}{docs_s:>10.0f}{mb_s:>8.2f}{kept:>9}"
+                       f"{r['vmhwm_mb']:>13.0f}")
         elif name in errors:
             out.append(f"{name:<22} failed: {errors[name]}")
     for n in workers:
@@ -344,7 +367,12 @@ def summary(corpus: dict[str, Any], results: dict[str, dict[str, Any]], errors: 
         if f"roots {n}w" in results and f"datatrove {n}w" in results:
             ratios[n] = rate(results[f"roots {n}w"], corpus)[1] / rate(results[f"datatrove {n}w"], corpus)[1]
     for n, ratio in ratios.items():
-        out.append(f"roots/datatrove at {n} worker{'s' if n > 1 else ''} each: {ratio:.2f}")
+        rc, dc = results[f"roots {n}w"].get("cpu"), results[f"datatrove {n}w"].get("cpu")
+        by_cpu = f"; by CPU seconds (machine shared: wall times are noisy): {dc / rc:.2f}" if rc and dc else ""
+        out.append(f"roots/datatrove at {n} worker{'s' if n > 1 else ''} each: {ratio:.2f}{by_cpu}")
+    if 1 in workers and 2 in workers and "roots 1w" in results and "roots 2w" in results:
+        out.append(f"roots 2 workers / 1 worker throughput: "
+                   f"{results['roots 1w']['seconds'] / results['roots 2w']['seconds']:.2f}x")
     if datatrove_missing:
         out.append(f"datatrove not run: {datatrove_missing}")
     first = ratios.get(1, next(iter(ratios.values()), None))
@@ -365,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         q.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
         q.add_argument("--rss-mb", type=float, default=25, help="input MB of the 1x RSS run; 4x is also run")
         q.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temp dir, removed)")
+        q.add_argument("--corpus", choices=("generated", "real"), default="generated",
+                       help="generated text (default, --mb of it) or the real-text corpus of bench.real_text")
     p = sub.add_parser("roots-child")
     p.add_argument("--manifest", required=True)
     p.add_argument("--out", required=True)
@@ -384,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="roots-bench-datatrove-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        lines = compare(args.mb, sorted(set(args.workers)), args.rss_mb, work)
+        lines = compare(args.mb, sorted(set(args.workers)), args.rss_mb, work, args.corpus == "real")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

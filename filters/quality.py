@@ -25,7 +25,9 @@ check fast; two different n-grams would have to collide on 64 bits to change a r
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -51,15 +53,19 @@ def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> f
     m = len(cps) - n + 1
     if m <= 0:
         return 0.0
-    if n <= 3:  # 3 x 21 bits fit in 64: exact packing
-        h = np.zeros(m, dtype=np.uint64)
-        for j in range(n):
-            h = (h << np.uint64(21)) | cps[j : j + m].astype(np.uint64)
-    else:
-        h = np.zeros(m, dtype=np.uint64)
-        for j in range(n):
-            h = h * _HASH_BASE + cps[j : j + m].astype(np.uint64)
-    counts = np.unique(h, return_counts=True)[1]
+    wide = cps.astype(np.uint64)
+    h = wide[:m].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, n):
+            if n <= 3:  # 3 x 21 bits fit in 64: exact packing
+                h <<= np.uint64(21)
+                h |= wide[j : j + m]
+            else:
+                h *= _HASH_BASE
+                h += wide[j : j + m]
+    h.sort()
+    ends = np.flatnonzero(h[1:] != h[:-1]) + 1
+    counts = np.diff(np.concatenate(([0], ends, [m])))  # run lengths of the sorted hashes: each n-gram's count
     repeated = counts[counts > 1]
     k = min(math.isqrt(len(counts)), len(repeated))
     if k == 0:
@@ -419,14 +425,85 @@ def _keep_word(word: str, bad: tuple[str, ...], max_len: int | None) -> bool:
     return True
 
 
+_SEPARATORS = " \t\n"
+
+
+@functools.lru_cache(maxsize=64)
+def _long_words(max_len: int) -> re.Pattern[str]:
+    """Words (runs of characters other than space, tab and newline) of more than ``max_len`` characters."""
+    return re.compile(rf"(?<![^ \t\n])[^ \t\n]{{{max_len + 1},}}")
+
+
+@functools.lru_cache(maxsize=64)
+def _bad_substrings(bad: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, bad)))
+
+
+def _suspects(text: str, bad: tuple[str, ...], max_len: int | None) -> list[tuple[int, int]]:
+    """``(start, end)`` of the words that ``_keep_word`` may drop, in order: those with a substring of ``bad`` and
+    those longer than ``max_len``. Only they need the per-word check; every other word stays."""
+    spans = set()
+    if bad and any(s in text for s in bad):
+        for m in _bad_substrings(bad).finditer(text):
+            start = max(text.rfind(c, 0, m.start()) for c in _SEPARATORS) + 1
+            ends = [i for i in (text.find(c, m.end()) for c in _SEPARATORS) if i >= 0]
+            spans.add((start, min(ends, default=len(text))))
+    if max_len is not None:
+        spans.update(m.span() for m in _long_words(max_len).finditer(text))
+    return sorted(spans)
+
+
+#: whitespace other than the three separators of the word-removal step (``str.split`` splits on it too)
+_OTHER_SPACE = re.compile(r"[^\S \t\n]")
+_SPACE_RUNS = re.compile(" {2,}")
+_SPACE_AT_BREAK = re.compile(r" ?([\t\n]) ?")
+_TAB_RUNS = re.compile(r"\t{2,}")
+_TAB_AT_BREAK = re.compile(r"\t?\n\t?")
+_LINE_RUNS = re.compile(r"\n{2,}")
+
+
+def _may_remove(text: str, bad: tuple[str, ...], max_len: int | None) -> bool:
+    """Cheap test: False when no word of ``text`` has a ``bad`` substring or more than ``max_len`` characters."""
+    if bad and any(s in text for s in bad):
+        return True
+    if max_len is None:
+        return False
+    if _OTHER_SPACE.search(text):  # words may then be longer than str.split's pieces
+        return True
+    return max(map(len, text.split()), default=0) > max_len
+
+
+def _collapse(text: str) -> str:
+    """Words rejoined by single spaces, empty cells and empty lines dropped: what joining the non-empty pieces of
+    ``split(" ")``, ``split("\t")`` and ``split("\n")`` gives, done by regular expressions on the whole text."""
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    if " \t" in text or "\t " in text or " \n" in text or "\n " in text:
+        text = _SPACE_AT_BREAK.sub(r"\1", text)
+    text = text.strip(" ")
+    if "\t" in text:
+        if "\t\t" in text:
+            text = _TAB_RUNS.sub("\t", text)
+        if "\t\n" in text or "\n\t" in text:
+            text = _TAB_AT_BREAK.sub("\n", text)
+        text = text.strip("\t")
+    if "\n\n" in text:
+        text = _LINE_RUNS.sub("\n", text)
+    return text.strip("\n")
+
+
 def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None) -> str:
-    lines = []
-    for line in text.split("\n"):
-        cells = []
-        for cell in line.split("\t"):
-            kept = [w for w in cell.split(" ") if w and _keep_word(w, bad, max_len)]
-            if kept:
-                cells.append(" ".join(kept))
-        if cells:
-            lines.append("\t".join(cells))
-    return "\n".join(lines)
+    """One document through the word-removal step. The words that may go are found with regular expressions
+    (``_suspects``, skipped when ``_may_remove`` says none can) and checked one by one with ``_keep_word``; the
+    rest is rejoined by ``_collapse``: no Python loop over words (``tests/test_filters_quality.py`` checks it
+    against the word loop)."""
+    if _may_remove(text, bad, max_len):
+        pieces, end = [], 0
+        for start, stop in _suspects(text, bad, max_len):
+            if not _keep_word(text[start:stop], bad, max_len):
+                pieces.append(text[end:start])
+                end = stop
+        if end:
+            pieces.append(text[end:])
+            text = "".join(pieces)
+    return _collapse(text)

@@ -18,10 +18,10 @@ Only ids, hashes and signatures travel through grouping steps; document texts go
 4. One ``CoGroupByKey`` on id joins records with both verdict sets → kept / removed.
 
 No grouping step needs all members of a huge group at once (a real engine holds one key's values in one task, Flink
-in memory): a key's members are spread over up to ``fanout`` parts by a stable hash of their ids, a part's size
-and minimum are combined per key, and each part is then given the key's minimum (:class:`_LookupJoin`). A template
-page copied 200,000 times or an LSH bucket of 200,000 documents thus reaches a worker as groups of about
-200,000 / ``fanout`` ids (and at most ``fanout`` part summaries).
+in memory), and each costs one shuffle (:class:`_HotJoin`): a key's members are combined into its count, smallest
+and, up to ``hot_limit`` of them, the members themselves; only the keys known to be bigger are split, each member
+meeting its key's summary through a side input that holds just those keys. A template page copied 200,000 times
+or an LSH bucket of 200,000 documents thus never reaches a worker as one group.
 
 Every choice is "smallest id", ids are stable hashes, and no step depends on element order, so the removed set and
 every field of it are the same for any runner and worker count. ``duplicate_of`` of an exact duplicate names the
@@ -33,9 +33,8 @@ Records that can't be fingerprinted (no ``id``, ``text`` not a string) go to ``f
 from __future__ import annotations
 
 import logging
-import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -81,122 +80,148 @@ def _first(values: Iterable[Any]) -> Any:
     return next(iter(values), None)
 
 
-#: default number of parts a grouping key's members are spread over: a key with n members is handled in groups of
-#: about n / HOT_KEY_FANOUT members (and at most this many parts per key meet in one group)
-HOT_KEY_FANOUT = 1024
+#: a grouping key with more members than this is never grouped: each of its members meets the key's summary
+#: through a side input that holds only such keys (see :class:`_HotJoin`)
+HOT_KEY_LIMIT = 4096
 
 
-def _salt(value: str) -> int:
-    """A stable (never Python's salted ``hash``) spread of an id over a key's parts."""
-    return zlib.crc32(value.encode("utf-8", "surrogatepass"))
+class _KeySummary(beam.CombineFn):
+    """Per key: its table value (``(True, x)`` inputs, at most one per key), and over its members (``(False, v)``
+    inputs) their count, smallest and, while there are at most ``limit`` of them, the members themselves.
 
+    The accumulator is ``(has_x, x, count, smallest, members or None)``; ``members`` is dropped for good once the
+    count passes ``limit``, so no accumulator holds more than ``limit`` members however big the key."""
 
-class _CountMin(beam.CombineFn):
-    """``(count, smallest)`` pairs → their total count and overall smallest, in constant memory."""
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
 
-    def create_accumulator(self) -> tuple[int, Any]:
-        return 0, None
+    def create_accumulator(self) -> tuple[bool, Any, int, Any, list | None]:
+        return False, None, 0, None, []
 
-    def add_input(self, acc: tuple[int, Any], value: tuple[int, Any]) -> tuple[int, Any]:
-        return self.merge_accumulators([acc, value])
+    def add_input(self, acc: tuple, tagged: tuple[bool, Any]) -> tuple:
+        has_x, x, n, m, vs = acc
+        is_x, value = tagged
+        if is_x:
+            return True, value, n, m, vs
+        n += 1
+        if m is None or value < m:
+            m = value
+        if vs is not None:
+            if n > self.limit:
+                vs = None
+            else:
+                vs.append(value)
+        return has_x, x, n, m, vs
 
-    def merge_accumulators(self, accs: Iterable[tuple[int, Any]]) -> tuple[int, Any]:
-        n, m = 0, None
-        for k, v in accs:
-            n += k
-            if v is not None and (m is None or v < m):
-                m = v
-        return n, m
+    def merge_accumulators(self, accs: Iterable[tuple]) -> tuple:
+        has_x, x, n, m, vs = False, None, 0, None, []
+        for a_has_x, a_x, a_n, a_m, a_vs in accs:
+            if a_has_x:
+                has_x, x = True, a_x
+            n += a_n
+            if a_m is not None and (m is None or a_m < m):
+                m = a_m
+            if vs is not None:
+                if a_vs is None or n > self.limit:
+                    vs = None
+                else:
+                    vs.extend(a_vs)
+        return has_x, x, n, m, vs
 
-    def extract_output(self, acc: tuple[int, Any]) -> tuple[int, Any]:
+    def extract_output(self, acc: tuple) -> tuple:
         return acc
 
 
-class _Parts(beam.PTransform):
-    """``(key, value)`` → ``((key, salt), values)``: a key's members in up to ``fanout`` parts by a stable hash of
-    each member's id (``salt_of``); equal values land in the same part."""
-
-    def __init__(self, fanout: int, salt_of: Any = None, label: str | None = None) -> None:
-        super().__init__(label)
-        if fanout < 1:
-            raise ValueError(f"fanout must be >= 1, got {fanout}")
-        self.fanout, self.salt_of = fanout, salt_of or _salt
-
-    def expand(self, items: beam.PCollection) -> beam.PCollection:
-        fanout, salt_of = self.fanout, self.salt_of
-        return (
-            items
-            | "Salt" >> beam.Map(lambda kv: ((kv[0], salt_of(kv[1]) % fanout), kv[1]))
-            | "Group" >> beam.GroupByKey()
-            | "AsList" >> beam.MapTuple(lambda ks, vs: (ks, list(vs)))
-        )
+def _key_x(summary: tuple, min_join: bool, keep_missing: bool) -> tuple[bool, Any]:
+    """``(joinable, x)`` of a key's summary: for a min-join ``x`` is ``(count, smallest)``; for a lookup join the
+    table's value (a key without one joins only with ``keep_missing``, as ``None``)."""
+    has_x, x, n, m, _ = summary
+    if min_join:
+        return True, (n, m)
+    return has_x or keep_missing, x
 
 
-def _spread(item: tuple[Any, dict[str, Iterable[Any]]], keep_missing: bool) -> Iterator[tuple[tuple[Any, int], Any]]:
-    """A key's table value and its parts' salts (at most ``fanout``) → ``((key, salt), (rank, x))`` per part."""
-    key, joined = item
-    x = _first(joined["x"])
-    if x is None and not keep_missing:
-        return
-    for rank, salt in enumerate(sorted(set(joined["salt"]))):
-        yield (key, salt), (rank, x)
+_HOT = "hot"
+#: what a :class:`_HotJoin` does with each joined element (``None``: passes it on)
+Then = Callable[[tuple[Any, int, Any, list]], Iterable[Any]] | None
 
 
-def _joined(item: tuple[tuple[Any, int], dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, int, Any, list]]:
-    (key, _), joined = item
-    rx = _first(joined["x"])
-    if rx is not None:
-        for values in joined["v"]:
-            yield key, rx[0], rx[1], values
+def _as_member(kv: tuple[Any, Any]) -> tuple[Any, tuple[bool, Any]]:
+    return kv[0], (False, kv[1])
 
 
-class _LookupJoin(beam.PTransform):
-    """``(key, value)`` items + a ``table`` of one ``(key, x)`` per key → ``(key, part, x, values)`` per part.
+class _SplitKeys(beam.DoFn):
+    """A key's summary → its one ``part`` 0 element (with all its members for a key of at most ``limit`` members,
+    with none for a bigger one), through ``then``; tagged ``hot``: ``(key, x)`` of the bigger keys, whose members
+    come one by one as part 1 (:func:`_hot_members`)."""
 
-    This replaces a ``GroupByKey`` whose groups can be huge (a template page copied 200,000 times, an LSH bucket
-    or a star centre shared by 200,000 documents): a real engine holds one key's values in one task (Flink in
-    memory). A key's members are split into up to ``fanout`` parts by a stable hash of each member's id
-    (``salt_of``); the key's ``x`` meets the list of its parts' salts (at most ``fanout`` of them), and is then
-    copied to each part. So no group handed to a worker holds more than about ``max(fanout, n / fanout)`` values
-    for a key of ``n`` members, and small keys cost no extra copies. No side inputs (an engine may re-read them
-    per bundle). ``values`` is a list; ``part`` ranks a key's parts from 0, so exactly one part of each key is
-    part 0. Items whose key is not in the table are dropped, unless ``keep_missing`` (then ``x`` is ``None``).
+    def __init__(self, min_join: bool, keep_missing: bool, then: Then) -> None:
+        self.min_join, self.keep_missing, self.then = min_join, keep_missing, then
+
+    def process(self, item: tuple[Any, tuple]) -> Iterator[Any]:
+        key, summary = item
+        joinable, x = _key_x(summary, self.min_join, self.keep_missing)
+        if not (summary[2] and joinable):
+            return
+        members = summary[4]
+        if members is None:
+            yield pvalue.TaggedOutput(_HOT, (key, x))
+        element = (key, 0, x, members if members is not None else [])
+        yield from self.then(element) if self.then else (element,)
+
+
+def _hot_members(item: tuple[Any, Any], hot: dict[Any, Any], tagged: bool, then: Then) -> Iterator[Any]:
+    key, value = item
+    if key in hot:
+        element = (key, 1, hot[key], [value[1] if tagged else value])
+        yield from then(element) if then else (element,)
+
+
+class _HotJoin(beam.PTransform):
+    """``(key, value)`` items (+ a ``table`` of one ``(key, x)`` per key) → ``(key, part, x, values)``.
+
+    This is a ``GroupByKey`` that never holds a huge group (a template page copied 200,000 times, an LSH bucket or
+    a star centre shared by 200,000 documents: a real engine holds one key's values in one task, Flink in memory),
+    in one shuffle. The members are combined per key (:class:`_KeySummary`, lifted before the shuffle) into their
+    count, smallest and, for a key of at most ``limit`` members, the members themselves: such a key gives one
+    element ``(key, 0, x, members)``. Only keys known to be bigger are split: the key gives ``(key, 0, x, [])``, and
+    each of its members ``(key, 1, x, [member])``, joined through a side input holding just those keys. So exactly
+    one element of each key is part 0 (for what is done once per key), and no group or side input holds more than
+    about ``limit`` members of a key.
+
+    Without a ``table`` (a min-join) ``x`` is ``(count, smallest member)``. With one, ``x`` is the table's value,
+    and items whose key has none are dropped, unless ``keep_missing`` (``x`` is then ``None``). Keys without items
+    give nothing. ``values`` is a list in no particular order: consumers must not depend on it.
+
+    ``then`` (a function of one element yielding outputs) is applied inside the join instead of as a step after
+    it, and ``tagged``: the items come as ``(key, (False, value))``, as a ``then`` feeding another join yields
+    them (see :func:`_member`); both keep the job graph small (connected components unrolls 40 joins).
     """
 
-    def __init__(self, table: beam.PCollection | None, fanout: int, salt_of: Any = None,
-                 keep_missing: bool = False, label: str | None = None) -> None:
+    def __init__(self, table: beam.PCollection | None = None, limit: int = HOT_KEY_LIMIT,
+                 keep_missing: bool = False, then: Then = None, tagged: bool = False, label: str | None = None) -> None:
         super().__init__(label)
-        self.table, self.fanout, self.salt_of, self.keep_missing = table, fanout, salt_of, keep_missing
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        self.table, self.limit, self.keep_missing = table, limit, keep_missing
+        self.then, self.tagged = then, tagged
 
     def expand(self, items: beam.PCollection) -> beam.PCollection:
-        parts = items | "Parts" >> _Parts(self.fanout, self.salt_of)
-        return self.join(parts, self.table)
+        members = items if self.tagged else items | "AsMember" >> beam.Map(_as_member)
+        if self.table is not None:
+            rows = self.table | "AsTable" >> beam.MapTuple(lambda k, x: (k, (True, x)))
+            members = (members, rows) | "WithTable" >> beam.Flatten()
+        summaries = members | "Summarise" >> beam.CombinePerKey(_KeySummary(self.limit))
+        split = summaries | "SplitKeys" >> beam.ParDo(
+            _SplitKeys(self.table is None, self.keep_missing, self.then)).with_outputs(_HOT, main="whole")
+        hot = items | "HotMembers" >> beam.FlatMap(_hot_members, beam.pvalue.AsDict(split[_HOT]), self.tagged,
+                                                   self.then)
+        return (split.whole, hot) | "Joined" >> beam.Flatten()
 
-    def join(self, parts: beam.PCollection, table: beam.PCollection) -> beam.PCollection:
-        salts = parts | "SaltOfPart" >> beam.MapTuple(lambda ks, _: ks)
-        per_part = (
-            {"x": table, "salt": salts}
-            | "TableToParts" >> beam.CoGroupByKey()
-            | "Spread" >> beam.FlatMap(_spread, self.keep_missing)
-        )
-        return {"x": per_part, "v": parts} | "JoinParts" >> beam.CoGroupByKey() | "Joined" >> beam.FlatMap(_joined)
 
-
-class _MinJoin(_LookupJoin):
-    """``(key, value)`` → ``(key, part, (count, smallest value of the key), values of the part)`` (see
-    :class:`_LookupJoin`); the count and minimum come from the parts, combined per key."""
-
-    def __init__(self, fanout: int, salt_of: Any = None, label: str | None = None) -> None:
-        super().__init__(None, fanout, salt_of, label=label)
-
-    def expand(self, items: beam.PCollection) -> beam.PCollection:
-        parts = items | "Parts" >> _Parts(self.fanout, self.salt_of)
-        table = (
-            parts
-            | "PartCountMin" >> beam.MapTuple(lambda ks, vs: (ks[0], (len(vs), min(vs))))
-            | "CountMin" >> beam.CombinePerKey(_CountMin())
-        )
-        return self.join(parts, table)
+def _member(key: Any, value: Any) -> tuple[Any, tuple[bool, Any]]:
+    """An item as a ``tagged`` :class:`_HotJoin` takes it."""
+    return key, (False, value)
 
 
 # ------------------------------------------------------------------------------------------- fingerprints
@@ -299,14 +324,14 @@ class PairJaccard(beam.PTransform):
     """``(a, b)`` id pairs → ``((a, b), jaccard_estimate)``, joining the two signatures by id (never texts).
 
     ``signatures`` is a PCollection of ``(id, (language, signature bytes))``. Pairs with an id that has no signature
-    are dropped. Both joins are :class:`_LookupJoin`, so the centre of a star of 200,000 pairs is handled in up to
-    ``fanout`` parts, each with its own copy of the centre's signature.
+    are dropped. Both joins are :class:`_HotJoin`, so the centre of a star of 200,000 pairs is never grouped: each
+    of its pairs meets the centre's signature on its own.
     """
 
-    def __init__(self, signatures: beam.PCollection, label: str | None = None, fanout: int = HOT_KEY_FANOUT) -> None:
+    def __init__(self, signatures: beam.PCollection, label: str | None = None, hot_limit: int = HOT_KEY_LIMIT) -> None:
         super().__init__(label)
         self.signatures = signatures
-        self.fanout = fanout
+        self.hot_limit = hot_limit
 
     def expand(self, pairs: beam.PCollection) -> beam.PCollection:
         sigs = self.signatures | "SigOnly" >> beam.MapTuple(lambda i, v: (i, v[1]))
@@ -323,12 +348,12 @@ class PairJaccard(beam.PTransform):
 
         half = (
             pairs
-            | "JoinFirst" >> _LookupJoin(sigs, self.fanout)
+            | "JoinFirst" >> _HotJoin(sigs, self.hot_limit)
             | "FirstSig" >> beam.FlatMap(first_half)
         )
         return (
             half
-            | "JoinSecond" >> _LookupJoin(sigs, self.fanout, salt_of=lambda half: _salt(half[0]))
+            | "JoinSecond" >> _HotJoin(sigs, self.hot_limit)
             | "SecondSig" >> beam.FlatMap(second_half)
         )
 
@@ -370,6 +395,20 @@ def _small_star(item: tuple[str, int, tuple[int, str], list[str]]) -> Iterator[t
         if v != m:
             yield m, v
             yield v, m
+
+
+def _large_star_members(item: tuple[str, int, tuple[int, str], list[str]]) -> Iterator[tuple[str, tuple[bool, str]]]:
+    return (_member(v, m) for v, m in _large_star(item))
+
+
+def _small_star_members(item: tuple[str, int, tuple[int, str], list[str]]) -> Iterator[tuple[str, tuple[bool, str]]]:
+    return (_member(v, m) for v, m in _small_star(item))
+
+
+def _one_way(item: tuple[str, tuple[bool, str]]) -> Iterator[tuple[str, str]]:
+    a, (_, b) = item
+    if a < b:
+        yield a, b
 
 
 def _roles(edge: tuple[str, str]) -> Iterator[tuple[str, tuple[int, int]]]:
@@ -470,32 +509,30 @@ class ConnectedComponents(beam.PTransform):
     graph could end up on one worker. Duplicate edges and self-loops are ignored.
     """
 
-    def __init__(self, max_rounds: int = 20, label: str | None = None, fanout: int = HOT_KEY_FANOUT) -> None:
+    def __init__(self, max_rounds: int = 20, label: str | None = None, hot_limit: int = HOT_KEY_LIMIT) -> None:
         super().__init__(label)
         if max_rounds < 0:
             raise ValueError(f"max_rounds must be >= 0, got {max_rounds}")
         self.max_rounds = max_rounds
-        self.fanout = fanout
+        self.hot_limit = hot_limit
 
     def expand(self, edges: beam.PCollection) -> ComponentsOutput:
         e = edges | "Normalize" >> beam.FlatMap(_normalize_edge) | "DistinctIn" >> beam.Distinct()
-        e = e | "BothWays" >> beam.FlatMap(lambda ab: [ab, (ab[1], ab[0])])
-        split = self.fanout
+        e = e | "BothWays" >> beam.FlatMap(lambda ab: [_member(*ab), _member(ab[1], ab[0])])
+        limit = self.hot_limit
         for i in range(self.max_rounds):  # two groupings per round, edges flow in both directions between rounds
             e = (
                 e
-                | f"LargeStarGroup{i}" >> _MinJoin(split)
-                | f"LargeStar{i}" >> beam.FlatMap(_large_star)
-                | f"SmallStarGroup{i}" >> _MinJoin(split)
-                | f"SmallStar{i}" >> beam.FlatMap(_small_star)
+                | f"LargeStar{i}" >> _HotJoin(limit=limit, then=_large_star_members, tagged=True)
+                | f"SmallStar{i}" >> _HotJoin(limit=limit, then=_small_star_members, tagged=True)
             )
-        e = e | "OneWay" >> beam.Filter(lambda ab: ab[0] < ab[1]) | "DistinctOut" >> beam.Distinct()
+        e = e | "OneWay" >> beam.FlatMap(_one_way) | "DistinctOut" >> beam.Distinct()
         bad = e | "Roles" >> beam.FlatMap(_roles) | "SumRoles" >> beam.CombinePerKey(_sum_pairs)
         bad = bad | "BadNodes" >> beam.FlatMap(_bad_node)
         by_leaf = e | "ByLeaf" >> beam.MapTuple(lambda a, b: (b, a))
         leaves = (
             by_leaf
-            | "JoinLeafStatus" >> _LookupJoin(bad, split, keep_missing=True)
+            | "JoinLeafStatus" >> _HotJoin(bad, limit, keep_missing=True)
             | "LeafStatus" >> beam.FlatMap(_leaf_status)
         )
         status = (
@@ -505,7 +542,7 @@ class ConnectedComponents(beam.PTransform):
         )
         stars = (
             e
-            | "JoinCenterStatus" >> _LookupJoin(status, split)
+            | "JoinCenterStatus" >> _HotJoin(status, limit)
             | "Stars" >> beam.FlatMap(_finished_star).with_outputs(_UNCONVERGED, main="labels")
         )
         rest = (
@@ -607,18 +644,19 @@ class Dedup(beam.PTransform):
 
     ``params.exact`` / ``params.near`` switch the two parts; near dedup only sees documents that exact dedup kept.
     ``batch_size`` caps the records fingerprinted together (signatures are computed per batch with numpy).
-    ``fanout``: how many parts the members of one exact group, LSH bucket or graph node are spread over (see
-    :class:`_LookupJoin`); it changes how work is spread, never a verdict. ``clusters`` (attributes on) gives every
-    record ``exact_cluster`` and ``near_cluster``: the kept id of its exact group / near component, or ``None``.
+    ``hot_limit``: the most members of one exact group, LSH bucket or graph node that are grouped together; a bigger
+    one is handled member by member (see :class:`_HotJoin`). It changes how work is spread, never a verdict.
+    ``clusters`` (attributes on) gives every record ``exact_cluster`` and ``near_cluster``: the kept id of its exact
+    group / near component, or ``None``.
     """
 
     def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None,
-                 skip_sources: Sequence[str] = (), fanout: int = HOT_KEY_FANOUT, clusters: bool = False) -> None:
+                 skip_sources: Sequence[str] = (), hot_limit: int = HOT_KEY_LIMIT, clusters: bool = False) -> None:
         super().__init__(label)
         self.params = params or DedupParams()
         self.batch_size = batch_size
         self.skip_sources = tuple(skip_sources)
-        self.fanout = fanout
+        self.hot_limit = hot_limit
         self.clusters = clusters
 
     def expand(self, records: beam.PCollection) -> StageOutput:
@@ -632,7 +670,7 @@ class Dedup(beam.PTransform):
         return out._replace(kept=(out.kept, parts[1]) | "WithUndeduped" >> beam.Flatten())
 
     def _dedup(self, records: beam.PCollection) -> StageOutput:
-        p, split = self.params, self.fanout
+        p, limit = self.params, self.hot_limit
         bands, rows = p.bands_rows
         lsh = {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
         fps = (
@@ -650,7 +688,7 @@ class Dedup(beam.PTransform):
                 fps[_FP]
                 | "ExactKey" >> beam.FlatMap(lambda kv: [((kv[1][0], kv[1][1]), kv[0])] if kv[1][1] else [])
                 | "DistinctExact" >> beam.Distinct()
-                | "ExactGroup" >> _MinJoin(split)
+                | "ExactGroup" >> _HotJoin(limit=limit)
                 | "ExactVerdicts" >> beam.FlatMap(_exact_verdicts).with_outputs(_SIZE, _KEEP, main="verdicts")
             )
             exact_verdicts = grouped.verdicts
@@ -674,7 +712,7 @@ class Dedup(beam.PTransform):
             candidates = (
                 sigs
                 | "BandKeys" >> beam.FlatMap(_bands, bands, rows)
-                | "Buckets" >> _MinJoin(split)
+                | "Buckets" >> _HotJoin(limit=limit)
                 | "StarEdges" >> beam.FlatMap(_star_edges)
                 | "DistinctPairs" >> beam.Distinct()
             )
@@ -683,14 +721,14 @@ class Dedup(beam.PTransform):
                 threshold = p.threshold
                 edges = (
                     candidates
-                    | "Verify" >> PairJaccard(sigs, fanout=split)
+                    | "Verify" >> PairJaccard(sigs, hot_limit=limit)
                     | "AboveThreshold" >> beam.Filter(lambda pj: pj[1] >= threshold)
                     | "Edge" >> beam.Map(lambda pj: pj[0])
                 )
             else:
                 edges = candidates
             stat_parts.append(edges | "CountVerified" >> _count("verified_pairs"))
-            comps = edges | "Components" >> ConnectedComponents(p.max_rounds, fanout=split)
+            comps = edges | "Components" >> ConnectedComponents(p.max_rounds, hot_limit=limit)
             near_labels = comps.labels
             stat_parts.append(comps.unconverged | "CountUnconverged" >> _count("cc_unconverged_edges"))
             stat_parts.append(
@@ -703,7 +741,7 @@ class Dedup(beam.PTransform):
             near_verdicts = (
                 comps.labels
                 | "NotKept" >> beam.Filter(lambda im: im[0] != im[1])
-                | "ValueWithKept" >> PairJaccard(sigs, fanout=split)
+                | "ValueWithKept" >> PairJaccard(sigs, hot_limit=limit)
                 | "NearVerdicts" >> beam.MapTuple(lambda pair, j: (pair[0], (NEAR_REASON, j, pair[1])))
             )
 

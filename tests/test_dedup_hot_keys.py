@@ -1,5 +1,5 @@
-"""Hot keys in dedup: huge exact groups, LSH buckets and star centres are handled in bounded parts, with the same
-verdicts as when nothing is split."""
+"""Hot keys in dedup: huge exact groups, LSH buckets and star centres are never grouped whole (their members are
+joined one by one), with the same verdicts as when nothing is split."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import apache_beam as beam
 
 from filters.dedup import DedupParams, jaccard_estimate, signatures_batch
-from pipeline.dedup import EXACT_REASON, NEAR_REASON, Dedup, _LookupJoin, union_find_labels
+from pipeline.dedup import EXACT_REASON, NEAR_REASON, Dedup, _HotJoin, union_find_labels
 from tests.test_dedup_pipeline import rec, run_dedups, unique_words
 
-FANOUT = 8  # small, so hot keys really are split on a corpus of a few thousand documents
+HOT_LIMIT = 8  # small, so hot keys really are split on a corpus of a few thousand documents
 PARAMS = DedupParams(max_rounds=4)
 
 
@@ -31,28 +31,36 @@ def hot_corpus(copies: int, bucket: int, seed: int = 3) -> list[dict]:
     return records
 
 
-def test_lookup_join_splits_a_hot_key_into_bounded_parts(tmp_path: Path) -> None:
+def test_hot_join_splits_only_keys_known_to_be_big(tmp_path: Path) -> None:
     items = [("hot", f"id{i:05d}") for i in range(1000)] + [("cold", "a"), ("cold", "b"), ("none", "c")]
-    table = [("hot", "X"), ("cold", "Y")]
+    table = [("hot", "X"), ("cold", "Y"), ("lonely", "Z")]
     out = tmp_path / "parts.txt"
     with beam.Pipeline() as p:
         t = p | "Table" >> beam.Create(table)
+        items_pc = p | "Items" >> beam.Create(items)
+        joined = items_pc | "Lookup" >> _HotJoin(t, 50)
+        mins = items_pc | "Min" >> _HotJoin(limit=50)
         (
-            p
-            | beam.Create(items)
-            | _LookupJoin(t, 50)
+            (joined | "L" >> beam.Map(lambda e: ("lookup", *e)), mins | "M" >> beam.Map(lambda e: ("min", *e)))
+            | beam.Flatten()
             | beam.Map(repr)
             | beam.io.WriteToText(str(out), shard_name_template="")
         )
-    parts = [eval(line) for line in out.read_text().splitlines()]  # noqa: S307 - our own repr output
-    hot = [p for p in parts if p[0] == "hot"]
-    assert sorted(p[1] for p in hot) == list(range(50))  # 50 parts, ranked from 0, each with the table's value
-    assert all(p[2] == "X" for p in hot) and max(len(p[3]) for p in hot) <= 60  # about 1000 / 50 each
-    assert sorted(v for p in hot for v in p[3]) == sorted(v for k, v in items if k == "hot")
-    cold = [p for p in parts if p[0] == "cold"]
-    assert sorted(p[1] for p in cold) == list(range(len(cold))) and all(p[2] == "Y" for p in cold)
-    assert sorted(v for p in cold for v in p[3]) == ["a", "b"]
-    assert not [p for p in parts if p[0] == "none"]  # no table entry: dropped
+    rows = [eval(line) for line in out.read_text().splitlines()]  # noqa: S307 - our own repr output
+    for kind, x_hot, x_cold in (("lookup", "X", "Y"), ("min", (1000, "id00000"), (2, "a"))):
+        got = [r[1:] for r in rows if r[0] == kind]
+        hot = [r for r in got if r[0] == "hot"]
+        # the big key: one part-0 element without members, then each member on its own with the key's x
+        assert [r for r in hot if r[1] == 0] == [("hot", 0, x_hot, [])]
+        members = [r for r in hot if r[1] == 1]
+        assert all(r[2] == x_hot and len(r[3]) == 1 for r in members)
+        assert sorted(r[3][0] for r in members) == sorted(v for k, v in items if k == "hot")
+        cold = [r for r in got if r[0] == "cold"]  # a small key: grouped whole, in one part-0 element
+        assert len(cold) == 1 and cold[0][1:3] == (0, x_cold) and sorted(cold[0][3]) == ["a", "b"]
+        if kind == "lookup":
+            assert not [r for r in got if r[0] in ("none", "lonely")]  # no table entry / no items: nothing
+        else:
+            assert [r for r in got if r[0] == "none"] == [("none", 0, (1, "c"), ["c"])]
 
 
 def _reference(records: list[dict]) -> dict[str, tuple[str, str]]:
@@ -80,8 +88,8 @@ def _reference(records: list[dict]) -> dict[str, tuple[str, str]]:
 
 def test_hot_groups_give_the_same_verdicts_split_and_unsplit(tmp_path: Path) -> None:
     records = hot_corpus(1000, 1000)
-    split, whole = run_dedups(tmp_path, [(records, Dedup(PARAMS, fanout=FANOUT)),
-                                         (records, Dedup(PARAMS, fanout=10**9))])
+    split, whole = run_dedups(tmp_path, [(records, Dedup(PARAMS, hot_limit=HOT_LIMIT)),
+                                         (records, Dedup(PARAMS, hot_limit=10**9))])
     for key in ("kept", "removed", "failed", "stats"):
         assert split[key] == whole[key], key
     got = {i: (r["reason"], r["duplicate_of"]) for i, r in split["removed_by_id"].items()}

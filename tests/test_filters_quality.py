@@ -531,6 +531,33 @@ def test_modify_batch_removes_url_words_and_long_words() -> None:
     assert modify_batch([text], FilterConfig().params_for("zh"))[0] == text  # off for zh, as in ROOTS
 
 
+def _modify_word_by_word(text: str, bad: tuple[str, ...], max_len: int | None) -> str:
+    """The word-removal step as ROOTS wrote it: a loop over every word (the reference for the fast version)."""
+    from filters.quality import _keep_word
+
+    lines = []
+    for line in text.split("\n"):
+        cells = []
+        for cell in line.split("\t"):
+            kept = [w for w in cell.split(" ") if w and _keep_word(w, bad, max_len)]
+            if kept:
+                cells.append(" ".join(kept))
+        if cells:
+            lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+_WORDY = st.text(alphabet=st.sampled_from(list("  \t\n\rabhtpw.com/:-,()'!1ñ中 ́")), max_size=200)
+
+
+@given(_WORDY, st.sampled_from([("http", "www", ".com", "href", "//"), ("//",), ()]), st.sampled_from([None, 1, 3, 8]))
+@settings(max_examples=400, deadline=None)
+def test_modify_batch_is_the_word_by_word_loop(text: str, bad: tuple[str, ...], max_len: int | None) -> None:
+    params = LanguageParams(incorrect_word_substrings=list(bad) or None, length_word_max_cutoff=max_len)
+    expected = _modify_word_by_word(text, bad, max_len) if bad or max_len is not None else text
+    assert modify_batch([text], params)[0] == expected
+
+
 # --- robustness ------------------------------------------------------------------------------------------------------
 
 
