@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import sys
 import threading
@@ -60,7 +61,7 @@ class Counts:
     def __init__(self, directory: str, stage: str, role: str):
         self.path = os.path.join(directory, stage, f"{role}-{uuid.uuid4().hex}.json")
         self.counts: Counter = Counter()
-        self._written = 0.0
+        self._written = -math.inf  # never written: the first add writes at once (monotonic time starts at boot)
         self._dirty = False
 
     def add(self, **fields: int) -> None:
