@@ -60,9 +60,10 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 def _cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
     from manifests.schema import check_inputs, load_manifest
-    from pipeline.ingest.hf import check_hub_sources
 
     manifest = load_manifest(args.manifest)
+    from pipeline.ingest.hf import check_hub_sources  # after loading: a bad manifest is told without Beam's import
+
     problems = check_inputs(manifest)
     hub = check_hub_sources(manifest)  # opens hub datasets as planning does; offline, uncached ones are noted
     problems += hub.problems
@@ -168,7 +169,8 @@ def _register_optional(sub) -> None:
     """Subcommands that live beside their stage (tokenizer, explain...)."""
     import importlib
 
-    for module in ("tokenizer.cli", "pipeline.explain", "pipeline.tokenize_cli", "pipeline.refilter", "reports.tune"):
+    for module in ("tokenizer.cli", "pipeline.explain_cli", "pipeline.tokenize_cli", "pipeline.refilter_cli",
+                   "reports.tune"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as e:
