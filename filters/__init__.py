@@ -20,12 +20,15 @@ from filters.pii import CATEGORIES as PII_CATEGORIES
 from filters.pii import find_pii, redact_batch
 from filters.quality import (
     CUTOFF_FIELDS,
+    WORD_REMOVAL_REASONS,
+    RemovedWords,
     cutoffs_of,
     describe_checks,
     explain,
     filter_batch,
     measure_batch,
     modify_batch,
+    remove_words_batch,
     verdict_of,
 )
 from filters.results import FilterResult, Verdict
@@ -52,6 +55,9 @@ __all__ = [
     "measure_batch",
     "line_hashes",
     "modify_batch",
+    "remove_words_batch",
+    "RemovedWords",
+    "WORD_REMOVAL_REASONS",
     "is_empty_text",
     "normalize_batch",
     "normalize_text",
