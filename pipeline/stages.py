@@ -53,7 +53,7 @@ def _ingest(ctx: RunContext):
 def _normalize(ctx: RunContext):
     from pipeline.normalize import Normalize
 
-    return Normalize(ctx.manifest.normalize.enabled)
+    return Normalize(ctx.manifest.normalize.enabled, ctx.manifest.normalize.code)
 
 
 def _language_id(ctx: RunContext):

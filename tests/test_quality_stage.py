@@ -32,6 +32,29 @@ def test_normalize_keeps_normalised_text_and_removes_empty():
     assert failed == []
 
 
+CODE = "import sys\n\n\ndef main():  \r\n    return sys.argv\t\n\n\n\n# end\n\n"
+
+
+def test_normalize_leaves_code_byte_for_byte_unless_asked():
+    docs = [rec(CODE, "code-python", None, "a.py", n=1), rec("  \n\n", "code-python", None, "b.py", n=2),
+            rec("x  \n\n\n\ny\n", n=3)]
+    kept, removed, _ = run_stage(Normalize(), docs)
+    texts = {k["locator"]: k["text"] for k in kept}
+    assert texts == {"f#1": CODE, "f#3": "x\n\ny"}  # the text document is still normalised
+    assert [(r["locator"], r["reason"]) for r in removed] == [("f#2", "empty")]  # a blank file is still empty
+    kept, _, _ = run_stage(Normalize(code=True), docs)
+    texts = {k["locator"]: k["text"] for k in kept}
+    assert texts["f#1"] == "import sys\n\ndef main():\n    return sys.argv\n\n# end"
+
+
+def test_normalize_code_field_is_validated(tmp_path):
+    base = "name: t\nsources:\n  - {name: s, type: hf, path: json, data_files: x}\n"
+    assert load_manifest(write_manifest(tmp_path, base)).normalize.code is False
+    assert load_manifest(write_manifest(tmp_path, base + "normalize: {code: true}\n")).normalize.code is True
+    res = roots_cli("validate", str(write_manifest(tmp_path, base + "normalize: {code: maybe}\n")))
+    assert res.returncode != 0 and "normalize.code" in res.stderr and "Traceback" not in res.stderr, res.stderr
+
+
 def test_quality_filter_routes_with_reason_and_value():
     docs = [rec(EN, n=1), rec("word " * 3, n=2), rec(EN, lid_score=0.5, n=3), rec(FR, "fr", n=4),
             rec("def f(x):\n    return x\n" * 5, "code-python", None, "src/a.py", n=5),
