@@ -17,7 +17,7 @@ from filters.params import (
     shipped_languages,
 )
 from filters.pii import CATEGORIES as PII_CATEGORIES
-from filters.pii import find_pii, redact_batch
+from filters.pii import count_placeholders, find_pii, redact_batch
 from filters.quality import (
     CUTOFF_FIELDS,
     WORD_REMOVAL_REASONS,
@@ -46,6 +46,7 @@ __all__ = [
     "Verdict",
     "code_explain",
     "code_filter_batch",
+    "count_placeholders",
     "cutoffs_of",
     "describe_checks",
     "drop_lines",

@@ -55,6 +55,21 @@ def test_normalize_code_field_is_validated(tmp_path):
     assert res.returncode != 0 and "normalize.code" in res.stderr and "Traceback" not in res.stderr, res.stderr
 
 
+def test_quality_filter_counts_removed_words_of_kept_documents():
+    url_doc = EN + " See https://example.org/library for details and www.example.org/bridge for photos."
+    long_doc = EN + " Pneumonoultramicroscopicsilicovolcanoconiosis is a long word."
+    docs = [rec(url_doc, n=1), rec(long_doc, n=2), rec(FR + " https://exemple.fr/pont", "fr", n=3),
+            rec("https://spam.example.com " * 3, n=4)]  # removed: its words are not counted
+    kept, removed, _, stats = run_stage(QualityFilter(FilterConfig()), docs, extra="stats")
+    assert sorted(k["locator"] for k in kept) == ["f#1", "f#2", "f#3"]
+    assert [r["locator"] for r in removed] == ["f#4"] and removed[0]["text"] == docs[3]["text"]
+    texts = {k["locator"]: k["text"] for k in kept}
+    assert "https" not in texts["f#1"] and "Pneumono" not in texts["f#2"]
+    assert stats == [{"en": {"incorrect_substring": 2, "too_long": 1}, "fr": {"incorrect_substring": 1}}]
+    _, _, _, stats = run_stage(QualityFilter(FilterConfig()), [rec(EN, n=5)], extra="stats")
+    assert stats == [{}]
+
+
 def test_quality_filter_routes_with_reason_and_value():
     docs = [rec(EN, n=1), rec("word " * 3, n=2), rec(EN, lid_score=0.5, n=3), rec(FR, "fr", n=4),
             rec("def f(x):\n    return x\n" * 5, "code-python", None, "src/a.py", n=5),
@@ -88,6 +103,14 @@ def test_template_lines_removed_across_documents():
     assert [r["reason"] for r in removed] == ["template_lines"]
     kept, removed, _ = run_stage(TemplateLines(TemplateLinesParams()), docs)  # off by default
     assert len(kept) == 11
+
+
+def test_template_lines_leave_code_alone():
+    header = "# Copyright 2024 The Harbour Project Authors. All rights reserved."
+    code = [rec(f"{header}\nimport os\n\n\ndef f{i}():\n    return {i}\n", "code-python", None, f"m{i}.py", n=i)
+            for i in range(12)]
+    kept, removed, _ = run_stage(TemplateLines(TemplateLinesParams(enabled=True)), code)
+    assert removed == [] and sorted(k["text"] for k in kept) == sorted(r["text"] for r in code)
 
 
 def test_pii_redact_counts_categories_and_leaves_code_alone():
