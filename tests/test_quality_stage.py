@@ -123,6 +123,15 @@ def test_pii_redact_counts_categories_and_leaves_code_alone():
     assert counts == [{"enabled": True, "EMAIL": 1, "USER": 1, "IP_ADDRESS": 1, "KEY": 0, "CREDIT_CARD": 0, "IBAN": 0}]
 
 
+def test_explain_replays_pii_redaction_before_word_removal(tmp_path):
+    from pipeline.explain import explain_document
+
+    manifest = write_manifest(tmp_path, "name: t\nsources:\n  - {name: s, type: hf, path: json, data_files: x}\n")
+    res = explain_document(str(manifest), EN + " Contact me at jane.doe@example.com or https://example.org/x today.",
+                           language="en")
+    assert res["verdict"]["kept"] and res["text"] == EN + " Contact me at PI:EMAIL or today."
+
+
 def test_explain_command(tmp_path):
     manifest = write_manifest(tmp_path, "name: t\nsources:\n  - {name: s, type: hf, path: json, data_files: x}\n")
     res = roots_cli("explain", str(manifest), "--text", EN)
