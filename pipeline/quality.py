@@ -111,7 +111,7 @@ def _word_removal_stats(kv: list[tuple[tuple[str, str], int]]) -> dict[str, dict
 
 
 def summarise_word_removal(tallies: beam.PCollection) -> beam.PCollection:
-    """One dict {language: {reason: words removed from kept documents}} from the ((language, reason), n) tallies
+    """One dict {language: {reason: words removed from the documents kept}} from the ((language, reason), n) tallies
     (``{}`` when word removal took nothing)."""
     return (
         tallies

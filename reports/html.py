@@ -226,7 +226,8 @@ def _word_removal(counts: dict[str, dict[str, int]] | None) -> str:
     rows = {lang: {r: per.get(r, 0) for r in WORD_REMOVAL_REASONS} for lang, per in counts.items()}
     cols = [Col(r, {"incorrect_substring": "with a URL fragment (incorrect substring)",
                     "too_long": "too long"}.get(r, r)) for r in WORD_REMOVAL_REASONS]
-    return table("word_removal", "Words removed from kept documents by ROOTS' word removal, per language and reason",
+    return table("word_removal", "Words removed by ROOTS' word removal from the documents the quality filter kept, per "
+                 "language and reason",
                  "language", cols, rows)
 
 

@@ -66,7 +66,8 @@ def render_word_removal(report: dict[str, Any], console) -> None:
     words = report.get("word_removal")
     if words:
         reasons = sorted({r for per in words.values() for r in per})
-        table = Table(title="Words removed from kept documents (ROOTS' word removal)", title_justify="left")
+        table = Table(title="Words removed by ROOTS' word removal (documents the quality filter kept)",
+                      title_justify="left")
         table.add_column("language")
         for r in reasons:
             table.add_column(r, justify="right")

@@ -56,7 +56,9 @@ def test_sample_run_outputs(sample_run):
                        if not lang.startswith("code-")) for c in PII_CATEGORIES}
     assert report["pii_kept"] == {"enabled": True, **kept_pii} and kept_pii["EMAIL"] >= 4
     assert all(report["pii_kept"][c] <= report["pii"][c] for c in PII_CATEGORIES)
-    assert report["word_removal"]["en"]["incorrect_substring"] >= 1
+    # no kept document of the sample holds a URL or an over-long word once its key is redacted: word removal takes
+    # nothing (the test below has words it takes)
+    assert report["word_removal"] == {}
     assert "$19.99" in texts and "978-3-16-148410-0" in texts  # look-alikes stay
 
 
@@ -164,7 +166,7 @@ def test_cli_run_redacts_before_word_removal_counts_what_it_removed_and_keeps_co
                              "IBAN": 0}
     assert report["pii_kept"] == report["pii"]
     assert report["word_removal"] == {"en": {"incorrect_substring": 1}}  # the URL, counted
-    assert "Words removed from kept documents" in res.stdout and "EMAIL 1, KEY 1" in res.stdout
+    assert "Words removed" in res.stdout and "incorrect_substring" in res.stdout and "EMAIL 1, KEY 1" in res.stdout
     assert texts["code-python"].encode() == CODE.encode()  # blank-line runs, trailing spaces, final newlines kept
     html = (tmp_path / "out" / "report.html").read_text()
     assert 'data-table="word_removal"' in html and "placeholders in kept documents" in html
