@@ -12,8 +12,8 @@ and its children's user + system time, ``getrusage``), beside wall seconds:
   signatures that dedup computes, on every document); writing every document once as Arrow IPC (pyarrow). Their
   sum is the floor the whole pipeline is held against.
 * **stage functions**: each stage's own function (its ``BatchFn``, as the pipeline calls it, in batches), one after
-  the other over the whole corpus in one process: Normalize, LanguageId, LanguageFilter, QualityFilter (with the
-  word-removal modifying step also timed alone), PiiRedact, Dedup's fingerprints (exact keys + signatures), and
+  the other over the whole corpus in one process: Normalize, LanguageId, LanguageFilter, PiiRedact, QualityFilter
+  (with the word-removal modifying step also timed alone), Dedup's fingerprints (exact keys + signatures), and
   Write (rows shaped, sorted and encoded as the shards are). What they leave out is Beam's own cost.
 * **the whole pipeline** (``roots run``'s job: the sample manifest's defaults, every stage on) on the FnApiRunner at
   1 worker, in one process, and at 2 workers (``multi_processing``); for 1 worker also Beam's own per-stage time

@@ -17,15 +17,18 @@ from filters.params import (
     shipped_languages,
 )
 from filters.pii import CATEGORIES as PII_CATEGORIES
-from filters.pii import find_pii, redact_batch
+from filters.pii import count_placeholders, find_pii, redact_batch
 from filters.quality import (
     CUTOFF_FIELDS,
+    WORD_REMOVAL_REASONS,
+    RemovedWords,
     cutoffs_of,
     describe_checks,
     explain,
     filter_batch,
     measure_batch,
     modify_batch,
+    remove_words_batch,
     verdict_of,
 )
 from filters.results import FilterResult, Verdict
@@ -43,6 +46,7 @@ __all__ = [
     "Verdict",
     "code_explain",
     "code_filter_batch",
+    "count_placeholders",
     "cutoffs_of",
     "describe_checks",
     "drop_lines",
@@ -52,6 +56,9 @@ __all__ = [
     "measure_batch",
     "line_hashes",
     "modify_batch",
+    "remove_words_batch",
+    "RemovedWords",
+    "WORD_REMOVAL_REASONS",
     "is_empty_text",
     "normalize_batch",
     "normalize_text",

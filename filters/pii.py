@@ -334,3 +334,17 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
 def redact_batch(texts: Sequence[str]) -> list[tuple[str, dict[str, int]]]:
     """Redact a batch: per document, the redacted text and the number of replacements per category."""
     return [redact(t) for t in texts]
+
+
+_PLACEHOLDER_RE = re.compile("PI:(" + "|".join(CATEGORIES) + ")")
+
+
+def count_placeholders(text: str) -> dict[str, int]:
+    """How many ``PI:<CATEGORY>`` placeholders ``text`` holds, per category (only those it holds): the PII counts of
+    the text as written, after every later stage (word removal, template lines) had its say."""
+    if "PI:" not in text:
+        return {}
+    counts: dict[str, int] = {}
+    for m in _PLACEHOLDER_RE.finditer(text):
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return counts

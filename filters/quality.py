@@ -403,6 +403,14 @@ def _strip_special(word: str) -> str:
     return _STRIP_RE.sub("", word)
 
 
+#: why ROOTS' word-removal step drops a word, in the order it asks: a word with an incorrect substring (a URL
+#: fragment such as ``http``) is counted under that reason even when it is also too long
+WORD_REMOVAL_REASONS = ("incorrect_substring", "too_long")
+
+#: words removed from one document, per reason of :data:`WORD_REMOVAL_REASONS` (only reasons that removed any)
+RemovedWords = dict[str, int]
+
+
 def modify_batch(texts: Sequence[str], params: LanguageParams) -> list[str]:
     """ROOTS' word-removal step, run on normalised text before the filters (for ROOTS' languages).
 
@@ -410,19 +418,31 @@ def modify_batch(texts: Sequence[str], params: LanguageParams) -> list[str]:
     ``incorrect_word_substrings`` (URL fragments), and words longer than ``length_word_max_cutoff`` unless their
     stripped form is short enough. Empty pieces are dropped, so repeated separators collapse, as in ROOTS.
     """
+    return [text for text, _ in remove_words_batch(texts, params)]
+
+
+def remove_words_batch(texts: Sequence[str], params: LanguageParams) -> list[tuple[str, RemovedWords]]:
+    """:func:`modify_batch` that also says what it removed: each text with its removed words counted per reason
+    (``{"too_long": 2}``; ``{}`` when no word went), so the report can account for every word a kept document
+    lost."""
     bad = tuple(params.incorrect_word_substrings or ())
     max_len = params.length_word_max_cutoff
     if not bad and max_len is None:
-        return list(texts)
+        return [(t, {}) for t in texts]
     return [_modify_one(t, bad, max_len) for t in texts]
 
 
-def _keep_word(word: str, bad: tuple[str, ...], max_len: int | None) -> bool:
+def _removal_reason(word: str, bad: tuple[str, ...], max_len: int | None) -> str | None:
+    """Why the word-removal step drops ``word`` (a reason of :data:`WORD_REMOVAL_REASONS`), or ``None``: kept."""
     if bad and any(s in word for s in bad) and any(s in _strip_special(word) for s in bad):
-        return False
-    if max_len is not None and len(word) > max_len:
-        return 0 < len(_strip_special(word)) <= max_len
-    return True
+        return "incorrect_substring"
+    if max_len is not None and len(word) > max_len and not 0 < len(_strip_special(word)) <= max_len:
+        return "too_long"
+    return None
+
+
+def _keep_word(word: str, bad: tuple[str, ...], max_len: int | None) -> bool:
+    return _removal_reason(word, bad, max_len) is None
 
 
 _SEPARATORS = " \t\n"
@@ -492,18 +512,21 @@ def _collapse(text: str) -> str:
     return text.strip("\n")
 
 
-def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None) -> str:
-    """One document through the word-removal step. The words that may go are found with regular expressions
-    (``_suspects``, skipped when ``_may_remove`` says none can) and checked one by one with ``_keep_word``; the
-    rest is rejoined by ``_collapse``: no Python loop over words (``tests/test_filters_quality.py`` checks it
-    against the word loop)."""
+def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None) -> tuple[str, RemovedWords]:
+    """One document through the word-removal step, with its removed words counted per reason. The words that may
+    go are found with regular expressions (``_suspects``, skipped when ``_may_remove`` says none can) and checked
+    one by one with ``_removal_reason``; the rest is rejoined by ``_collapse``: no Python loop over words
+    (``tests/test_filters_quality.py`` checks text and counts against the word loop)."""
+    removed: RemovedWords = {}
     if _may_remove(text, bad, max_len):
         pieces, end = [], 0
         for start, stop in _suspects(text, bad, max_len):
-            if not _keep_word(text[start:stop], bad, max_len):
+            reason = _removal_reason(text[start:stop], bad, max_len)
+            if reason is not None:
+                removed[reason] = removed.get(reason, 0) + 1
                 pieces.append(text[end:start])
                 end = stop
         if end:
             pieces.append(text[end:])
             text = "".join(pieces)
-    return _collapse(text)
+    return _collapse(text), removed

@@ -1,12 +1,13 @@
 """Compact patches that turn a document's written text back into the text it had earlier in the pipeline.
 
-``roots refilter`` must write a document that a new threshold removes exactly as a full run would: with the text
-it had when the quality filter removed it, before ROOTS' word removal, template-line removal and PII redaction
-changed it. Storing that text again beside every kept document would double the output, so the stages that change
-a text (``QualityFilter``'s word removal, ``TemplateLines``, ``PiiRedact``) store instead a patch from the new text
-back to the old one: the old lines where the two differ (``difflib`` over lines), each changed line reduced to
-what lies between the prefix and suffix it shares with its new form. All three changes are local to lines (words
-removed, blank lines dropped, spans replaced), so a patch is a few bytes per change.
+``roots refilter`` must write a document that a new threshold removes exactly as a full run would: with the text it
+had when the quality filter removed it, before ROOTS' word removal and template-line removal changed it, and so it
+needs the text each document had when it left language ID, before PII redaction too. Storing that text again beside
+every kept document would double the output, so the stages that change a text (``PiiRedact``, ``QualityFilter``'s
+word removal, ``TemplateLines``) store instead a patch from the new text back to the old one: the old lines where
+the two differ (``difflib`` over lines), each changed line reduced to what lies between the prefix and suffix it
+shares with its new form. All three changes are local to lines (words removed, blank lines dropped, spans replaced),
+so a patch is a few bytes per change.
 
 A patch is a JSON-ready list of ``[start, end, old_lines]``: the new text's lines ``start:end`` were
 ``old_lines``; an old line is a string, or ``[prefix, suffix, middle]`` when it shares ``prefix`` leading and

@@ -102,13 +102,22 @@ class Switch(_Strict):
     enabled: bool = True
 
 
+class NormalizeParams(_Strict):
+    """The ``Normalize`` stage: on unless ``enabled: false``. Code files are stored byte for byte as read (their
+    blank-line runs, trailing spaces and final newline are part of the file) unless ``code: true``."""
+
+    enabled: bool = True
+    code: bool = Field(default=False, description="normalise code files too (NFC, whitespace, line breaks); "
+                       "default: code text is kept byte for byte")
+
+
 class Manifest(_Strict):
     """The whole corpus manifest."""
 
     name: str = Field(min_length=1)
     sources: list[Source] = Field(min_length=1)
     languages: list[str] | None = None
-    normalize: Switch = Switch()
+    normalize: NormalizeParams = NormalizeParams()
     lid: LidParams = LidParams()
     filters: FilterConfig = FilterConfig()
     pii: Switch = Switch()

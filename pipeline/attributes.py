@@ -12,8 +12,9 @@ one float column per check of ``filters.NL_CHECKS``   each quality check's value
 ``pii_<category>``                           PII replacements per category (null where PII did not run)
 ``exact_cluster``, ``near_cluster``          the kept document of its exact / near-duplicate cluster (null: none)
 ``restore``                                  JSON list of :mod:`filters.restore` patches, in stage order, that
-                                             turn the written text back into the text that entered the quality
-                                             filter (null: unchanged); ``roots refilter`` needs it
+                                             turn the written text back into the text that left language ID
+                                             (before PII redaction, word removal and template lines; null:
+                                             unchanged); ``roots refilter`` needs it
 
 The stages put these values on the records they pass on (``measures``, ``pii``, ``restore``, ``exact_cluster``,
 ``near_cluster``, see ``pipeline.stage``), so no extra join by id is needed: the writer takes the final kept and

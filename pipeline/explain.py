@@ -1,8 +1,8 @@
 """``roots explain``: why would this document be kept or removed?
 
 Replays the per-document stages of ``pipeline.stages.STAGES``, in their order and with the same functions the
-pipeline runs (normalisation and its empty check, language ID, the language allow-list, the quality or code
-filters with the manifest's parameters, PII redaction), on one document, and prints every quality check's value,
+pipeline runs (normalisation and its empty check, language ID, the language allow-list, PII redaction, the quality
+or code filters with the manifest's parameters), on one document, and prints every quality check's value,
 threshold and verdict, so a user tuning a manifest sees exactly which check decides. Stages that decide across the
 corpus (template lines, dedup) are named as such: one document cannot tell.
 """

@@ -1,4 +1,12 @@
-"""The ``PiiRedact`` stage: ROOTS' PII redaction (``filters.pii``) on natural-language documents."""
+"""The ``PiiRedact`` stage: ROOTS' PII redaction (``filters.pii``) on natural-language documents, and the count of
+its placeholders in the documents finally kept.
+
+The stage runs before the quality filter (``pipeline.stages``), so it redacts documents that are removed later too
+(they are written to ``removed/`` redacted): its own tally (``stats/pii.json``, the report's ``pii``) counts the
+replacements it made in every document it saw. What a reader of the shards wants to know is how much PII was
+replaced in them: :class:`KeptPlaceholders` counts the ``PI:<CATEGORY>`` placeholders in the text of the kept
+documents PII redaction ran on (``stats/pii_kept.json``, the report's ``pii_kept``).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,13 @@ from collections.abc import Iterator
 import apache_beam as beam
 
 from core.languages import is_code
-from filters import PII_CATEGORIES, redact_batch
+from filters import PII_CATEGORIES, count_placeholders, redact_batch
 from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Tally, runs, with_text
+
+
+def redacts(profiles: Profiles, rec: Record) -> bool:
+    """Whether PII redaction runs on ``rec``: natural language, of a source whose profile has ``pii``."""
+    return not is_code(rec["language"]) and runs(profiles, rec, "pii")
 
 
 class RedactFn(BatchFn):
@@ -20,7 +33,7 @@ class RedactFn(BatchFn):
         self.profiles, self.record = profiles, record
 
     def _redacts(self, rec: Record) -> bool:
-        return not is_code(rec["language"]) and runs(self.profiles, rec, "pii")
+        return redacts(self.profiles, rec)
 
     def __call__(self, batch: list[Record], **side) -> Iterator[Record | Tally]:
         natural = [r for r in batch if self._redacts(r)]
@@ -56,6 +69,30 @@ class PiiRedact(BatchStage):
             return pipeline | "NoCounts" >> beam.Create([{"enabled": False}])
         return (
             tallies
+            | "SumPerCategory" >> beam.CombinePerKey(sum)
+            | "AllCategories" >> beam.combiners.ToList()
+            | "AsDict" >> beam.Map(_pii_stats)
+        )
+
+
+class KeptPlaceholders(beam.PTransform):
+    """The final kept documents → one dict {category: ``PI:<CATEGORY>`` placeholders in their texts} over the
+    documents PII redaction ran on (``{"enabled": False}`` when it is switched off). Unlike the stage's own tally it
+    leaves out the documents removed after redaction and what later stages took from a kept text, so it is the PII
+    count of the shards. (A placeholder already written as such in the input counts too: it cannot be told apart.)"""
+
+    def __init__(self, enabled: bool = True, profiles: Profiles = None):
+        super().__init__()
+        self.enabled, self.profiles = enabled, profiles
+
+    def expand(self, docs):
+        if not self.enabled:
+            return docs.pipeline | "NoPlaceholders" >> beam.Create([{"enabled": False}])
+        profiles = self.profiles
+        return (
+            docs
+            | "Placeholders" >> beam.FlatMap(
+                lambda r: count_placeholders(r["text"]).items() if redacts(profiles, r) else ())
             | "SumPerCategory" >> beam.CombinePerKey(sum)
             | "AllCategories" >> beam.combiners.ToList()
             | "AsDict" >> beam.Map(_pii_stats)

@@ -2,6 +2,11 @@
 AlphaCode / The Stack filters (``filters.code``) on code.
 
 A batch is grouped by language, because parameters differ per language and the filters are cheapest per batch.
+
+ROOTS' word removal (``filters.remove_words_batch``) runs first, where the source's profile has ``remove_words``; the
+words it takes from the documents the filter keeps are tallied per language and reason into the stage's ``stats``
+(``stats/word_removal.json``, the report's ``word_removal``), so no word leaves a kept document uncounted. A removed
+document is written with the text it came in with, so what word removal would have taken from it is not counted.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
+
+import apache_beam as beam
 
 from core.languages import is_code
 from filters import (
@@ -20,11 +27,13 @@ from filters import (
     filter_batch,
     measure_batch,
     modify_batch,
+    remove_words_batch,
     verdict_of,
 )
 from filters.profiles import small_document_batch
+from filters.quality import RemovedWords
 from filters.results import KEEP
-from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal, with_text
+from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal, Tally, with_text
 
 
 def _group_by_language_and_checks(batch: list[Record], profiles: Profiles):
@@ -51,17 +60,18 @@ class FilterFn(BatchFn):
         return self._params[language]
 
     def _verdicts(self, language: str, checks: frozenset[str] | None, recs: list[Record]):
-        """The texts (after ROOTS' word removal, where the profile runs it), each one's verdict and, when
-        measuring, each one's check values (``None`` for code)."""
+        """The texts (after ROOTS' word removal, where the profile runs it), the words it removed from each, each
+        one's verdict and, when measuring, each one's check values (``None`` for code)."""
         texts = [r["text"] for r in recs]
+        removed: list[RemovedWords] = [{}] * len(texts)
         if is_code(language):
             if checks is not None and "code" not in checks:
-                return texts, [KEEP] * len(texts), [None] * len(texts)
-            return texts, code_filter_batch(texts, [r.get("path") for r in recs], self.config.code,
-                                            [r.get("license") for r in recs]), [None] * len(texts)
+                return texts, removed, [KEEP] * len(texts), [None] * len(texts)
+            return texts, removed, code_filter_batch(texts, [r.get("path") for r in recs], self.config.code,
+                                                     [r.get("license") for r in recs]), [None] * len(texts)
         params = self._params_for(language)
         if checks is None or "remove_words" in checks:
-            texts = modify_batch(texts, params)
+            texts, removed = map(list, zip(*remove_words_batch(texts, params), strict=True))
         scores = [r.get("lid_score") for r in recs]
         if self.measure:
             values = measure_batch(texts, language, params, scores)
@@ -72,18 +82,43 @@ class FilterFn(BatchFn):
         if checks is not None and "small_document" in checks:
             small = small_document_batch(texts, self.config.small_document_min_words)
             verdicts = [s if not s.keep else v for s, v in zip(small, verdicts, strict=True)]
-        return texts, verdicts, values
+        return texts, removed, verdicts, values
 
-    def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal]:
+    def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal | Tally]:
         for (language, checks), recs in _group_by_language_and_checks(batch, self.profiles):
-            texts, verdicts, values = self._verdicts(language, checks, recs)
-            for rec, text, verdict, measures in zip(recs, texts, verdicts, values, strict=True):
+            texts, removed, verdicts, values = self._verdicts(language, checks, recs)
+            for rec, text, words, verdict, measures in zip(recs, texts, removed, verdicts, values, strict=True):
                 if self.measure:
                     rec = {**rec, "measures": measures}
                 if verdict.keep:
+                    yield from removed_words_tallies(language, words)
                     yield with_text(rec, text, self.measure)
                 else:
                     yield Removal(rec, verdict.reason, verdict.value)
+
+
+def removed_words_tallies(language: str, words: RemovedWords) -> Iterator[Tally]:
+    """The tallies of the words word removal took from one kept document of ``language``."""
+    for reason, n in words.items():
+        yield Tally((language, reason), n)
+
+
+def _word_removal_stats(kv: list[tuple[tuple[str, str], int]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (language, reason), n in sorted(kv):
+        out.setdefault(language, {})[reason] = n
+    return out
+
+
+def summarise_word_removal(tallies: beam.PCollection) -> beam.PCollection:
+    """One dict {language: {reason: words removed from the documents kept}} from the ((language, reason), n) tallies
+    (``{}`` when word removal took nothing)."""
+    return (
+        tallies
+        | "SumPerLanguageAndReason" >> beam.CombinePerKey(sum)
+        | "AllWordCounts" >> beam.combiners.ToList()
+        | "AsWordRemoval" >> beam.Map(_word_removal_stats)
+    )
 
 
 class QualityFilter(BatchStage):
@@ -97,6 +132,9 @@ class QualityFilter(BatchStage):
 
     def batch_fn(self) -> BatchFn:
         return FilterFn(self.config, self.profiles, self.measure)
+
+    def summarise(self, pipeline, tallies):
+        return None if tallies is None else summarise_word_removal(tallies)
 
     def explain_rows(self, record: Record) -> list[FilterResult]:
         """Every check's value, threshold and verdict for ``record``, as the function measures them."""

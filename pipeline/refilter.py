@@ -5,18 +5,18 @@ measurements.
 The job is the run's own pipeline (``pipeline.run.build_pipeline``) with its first stages replaced:
 
 ```
-ReadRun (shards/ + removed/ + dead_letter/ + attributes/, joined by id) ─▶ LanguageFilter ─▶ QualityFilter (stored
-values, new cut-offs) ─▶ TemplateLines ─▶ PiiRedact ─▶ Dedup ─▶ the same writers
+ReadRun (shards/ + removed/ + dead_letter/ + attributes/, joined by id) ─▶ LanguageFilter ─▶ PiiRedact ─▶
+QualityFilter (stored values, new cut-offs) ─▶ TemplateLines ─▶ Dedup ─▶ the same writers
 ```
 
 ``ReadRun`` gives back every document as it left language ID: its text is the written one with the attributes'
-``restore`` patches undone (``filters.restore``), so it is byte for byte the text the quality filter saw. Documents
+``restore`` patches undone (``filters.restore``), so it is byte for byte the text PII redaction saw. Documents
 removed while reading or normalising are written again as they were; dead-lettered ones stay dead letters. The
-quality filter decides from the stored check values with the new cut-offs (code files keep their verdict), ROOTS'
-word removal, template lines and PII redaction run again on the new survivors, and dedup is recomputed over them
-from their texts (its inputs: MinHash signatures are not stored, at 4 bytes per permutation a document they would
-cost more than the attributes' byte budget), so clusters stay exact. The output is byte-identical to a full run
-with NEW.yaml (``tests/test_refilter.py``).
+quality filter decides from the stored check values with the new cut-offs (code files keep their verdict); PII
+redaction (before it, as in a run), ROOTS' word removal and template lines run again on the new survivors, and dedup
+is recomputed over them from their texts (its inputs: MinHash signatures are not stored, at 4 bytes per permutation
+a document they would cost more than the attributes' byte budget), so clusters stay exact. The output is
+byte-identical to a full run with NEW.yaml (``tests/test_refilter.py``).
 
 Only what the stored values can answer may change: quality cut-offs (``*_cutoff`` fields under
 ``filters.defaults`` and ``filters.languages``, ``filters.small_document_min_words``), a narrower ``languages``
@@ -39,11 +39,12 @@ import pyarrow as pa
 from core.errors import UserError
 from core.fs import join
 from core.languages import is_code
-from filters import CUTOFF_FIELDS, NL_CHECKS, FilterConfig, modify_batch, verdict_of
+from filters import CUTOFF_FIELDS, NL_CHECKS, FilterConfig, remove_words_batch, verdict_of
 from filters.restore import restore
 from manifests.schema import Manifest, load_manifest, parse_manifest
 from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE
-from pipeline.stage import REMOVED, BatchFn, BatchStage, Profiles, Record, Removal, StageOutput, with_text
+from pipeline.quality import removed_words_tallies, summarise_word_removal
+from pipeline.stage import REMOVED, BatchFn, BatchStage, Profiles, Record, Removal, StageOutput, Tally, with_text
 
 #: stages that ran before language ID finished: what they removed is written again as it was
 _EARLY = ("Ingest", "Normalize")
@@ -201,30 +202,34 @@ class StoredFilterFn(BatchFn):
     def __init__(self, config: FilterConfig, profiles: Profiles, record: bool):
         self.config, self.profiles, self.record = config, profiles, record
 
-    def _one(self, rec: Record) -> Record | Removal:
+    def _one(self, rec: Record) -> Iterator[Record | Removal | Tally]:
         stored = rec.pop("stored_verdict", None)
         measures = rec.pop("stored_measures", None)
         if self.record and measures is not None:
             rec["measures"] = measures
         language = rec["language"] or "unknown"
         if is_code(language):
-            return Removal(rec, *stored) if stored else rec
+            yield Removal(rec, *stored) if stored else rec
+            return
         checks = None if self.profiles is None else self.profiles.get(rec.get("source"))
         params = self.config.params_for(language)
-        text = rec["text"]
+        text, removed = rec["text"], {}
         if checks is None or "remove_words" in checks:
-            (text,) = modify_batch([text], params)
+            ((text, removed),) = remove_words_batch([text], params)
         words = measures["number_words"]
         if checks is not None and "small_document" in checks and words < self.config.small_document_min_words:
-            return Removal(rec, "small_document", words)
+            yield Removal(rec, "small_document", words)
+            return
         verdict = verdict_of(measures, params, checks)
         if not verdict.keep:
-            return Removal(rec, verdict.reason, verdict.value)
-        return with_text(rec, text, self.record)
+            yield Removal(rec, verdict.reason, verdict.value)
+            return
+        yield from removed_words_tallies(language, removed)
+        yield with_text(rec, text, self.record)
 
-    def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal]:
+    def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal | Tally]:
         for rec in batch:
-            yield self._one(dict(rec))
+            yield from self._one(dict(rec))
 
 
 class StoredQuality(BatchStage):
@@ -238,6 +243,9 @@ class StoredQuality(BatchStage):
 
     def batch_fn(self) -> BatchFn:
         return StoredFilterFn(self.config, self.profiles, self.record)
+
+    def summarise(self, pipeline, tallies):
+        return None if tallies is None else summarise_word_removal(tallies)
 
 
 # ------------------------------------------------------------------------------------------------ the command

@@ -2,9 +2,9 @@
 holds no document logic.
 
 ```
-Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ QualityFilter ─▶ TemplateLines ─▶ PiiRedact ─▶ Dedup
-   │          │            │               │                 │                │              │           │
-   ├─ removed (reason, value, stage) ──────┴─────────────────┴────────────────┴──────────────┴─▶ removed/ ▼
+Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ PiiRedact ─▶ QualityFilter ─▶ TemplateLines ─▶ Dedup
+   │          │            │               │               │              │                │           │
+   ├─ removed (reason, value, stage) ──────┴───────────────┴──────────────┴────────────────┴─▶ removed/ ▼
    └─ failed (error, stage) ────────────────────────────────────────────────────────────▶ dead_letter/ WriteShards
 ```
 
@@ -46,6 +46,7 @@ from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, manifest_record, writ
 from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.ingest.transform import unit_key
+from pipeline.pii import KeptPlaceholders
 from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat, mark_off
 from pipeline.stage import BatchStage
 from pipeline.stages import STAGES, WRITERS, RunContext
@@ -199,6 +200,8 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
         docs = output.kept
 
     shard_bytes = manifest.output.shard_bytes
+    docs | "CountKeptPii" >> KeptPlaceholders(manifest.pii.enabled, manifest.source_profiles()) | (
+        "WriteKeptPiiStats" >> WriteJson(join(out, "stats", "pii_kept.json")))
     (p | "ProfileStats" >> beam.Create([profile_stats(manifest)])) | "WriteProfileStats" >> WriteJson(
         join(out, "stats", "profiles.json"))
     removed = tuple(o.removed for o in outputs) | "AllRemoved" >> beam.Flatten()

@@ -20,8 +20,8 @@ The record (a plain ``dict``) between stages:
 ``path``       the file path inside the dump, code only (``None`` otherwise)
 
 With attributes on (``pipeline.attributes``), stages also add what they measured: ``measures`` (each quality
-check's value), ``pii`` (replacements per category), ``restore`` (patches back to the text that entered the quality
-filter, one per stage that changed the text: :func:`with_text`), ``exact_cluster`` and ``near_cluster``.
+check's value), ``pii`` (replacements per category), ``restore`` (patches back to the text that left language ID,
+one per stage that changed the text: :func:`with_text`), ``exact_cluster`` and ``near_cluster``.
 
 A removed record adds ``reason`` (str), ``value`` (JSON-serialisable measure, may be ``None``) and ``stage`` (the
 name of the stage that removed it, as in the job graph); a failed one adds ``error`` (str, starting with the
@@ -81,9 +81,10 @@ class Removal(NamedTuple):
 
 
 class Tally(NamedTuple):
-    """A count a :class:`BatchFn` yields beside its documents (summed per key into the stage's ``stats``)."""
+    """A count a :class:`BatchFn` yields beside its documents (summed per key into the stage's ``stats``); a key is
+    a string or a tuple of strings (word removal: ``(language, reason)``)."""
 
-    key: str
+    key: str | tuple[str, ...]
     n: int
 
 

@@ -3,8 +3,12 @@ funnel (each stage counts under one funnel step) and ``roots explain`` (which re
 one document) all read it, so they cannot disagree about the order.
 
 ```
-Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ QualityFilter ─▶ TemplateLines ─▶ PiiRedact ─▶ Dedup
+Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ PiiRedact ─▶ QualityFilter ─▶ TemplateLines ─▶ Dedup
 ```
+
+PII is redacted before the quality filter: ROOTS' word removal (part of the quality filter) deletes words with URL
+fragments (``.com``, ``//``) or over 25 characters, which would otherwise delete e-mail addresses and keys instead
+of redacting them (and leave the report's PII counts at 0); the short ``PI:<CATEGORY>`` placeholders survive it.
 
 Nothing here imports Beam at module level: the report reads the list without building a pipeline.
 """
@@ -53,7 +57,7 @@ def _ingest(ctx: RunContext):
 def _normalize(ctx: RunContext):
     from pipeline.normalize import Normalize
 
-    return Normalize(ctx.manifest.normalize.enabled)
+    return Normalize(ctx.manifest.normalize.enabled, ctx.manifest.normalize.code)
 
 
 def _language_id(ctx: RunContext):
@@ -97,16 +101,16 @@ def _dedup(ctx: RunContext):
 
 #: the stages in pipeline order. Normalising belongs to preparing the input, so its ``empty`` documents count
 #: under the funnel's ``ingest`` step; PII redaction removes nothing, and a document it fails counts under
-#: ``quality``, the step it runs in.
+#: ``quality``, the step it runs in (before the quality filter: see the module docstring).
 STAGES: tuple[Stage, ...] = (
     Stage("Ingest", "ingest", _ingest, stats="ingest.json",
           reasons=("empty", "too_large", "not_code", "binary", "symlink", "not_regular_file")),
     Stage("Normalize", "ingest", _normalize, reasons=("empty",)),
     Stage("LanguageId", "language", _language_id),
     Stage("LanguageFilter", "language", _language_filter, reasons=("language",)),
-    Stage("QualityFilter", "quality", _quality, reasons=None),
-    Stage("TemplateLines", "quality", _template_lines, reasons=("template_lines",)),
     Stage("PiiRedact", "quality", _pii, stats="pii.json"),
+    Stage("QualityFilter", "quality", _quality, stats="word_removal.json", reasons=None),
+    Stage("TemplateLines", "quality", _template_lines, reasons=("template_lines",)),
     Stage("Dedup", "dedup", _dedup, stats="dedup.json", reasons=("exact_duplicate", "near_duplicate")),
 )
 

@@ -1,7 +1,9 @@
 """The ``TemplateLines`` stage: ROOTS' ``dedup_template_soft`` (optional).
 
 Lines seen at least ``min_count`` times across the corpus are removed from every document. Only line hashes are
-counted globally (``filters.lines``); the texts never move through a grouping.
+counted globally (``filters.lines``); the texts never move through a grouping. Code is left alone, as ROOTS applied
+it to natural-language datasets: a licence header or an ``import`` line repeated across a repository is part of
+each file (code text is stored as read).
 """
 
 from __future__ import annotations
@@ -11,8 +13,14 @@ from typing import Any
 
 import apache_beam as beam
 
+from core.languages import is_code
 from filters import TemplateLinesParams, drop_lines, line_hashes
 from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal, runs, with_text
+
+
+def drops_lines(profiles: Profiles, rec: Record) -> bool:
+    """Whether template lines are counted in and dropped from ``rec``: natural language whose profile asks for it."""
+    return not is_code(rec["language"]) and runs(profiles, rec, "template_lines")
 
 
 class DropLinesFn(BatchFn):
@@ -27,7 +35,7 @@ class DropLinesFn(BatchFn):
         if self._bad is None or self._bad[0] != id(frequent):  # the set once per side-input value, not per batch
             self._bad = (id(frequent), frozenset(frequent))
         for rec in batch:
-            if not runs(self.profiles, rec, "template_lines"):
+            if not drops_lines(self.profiles, rec):
                 yield rec
                 continue
             text = drop_lines(rec["text"], self._bad[1], self.min_chars)
@@ -52,7 +60,7 @@ class TemplateLines(BatchStage):
         frequent = (
             docs
             | "LineHashes" >> beam.FlatMap(
-                lambda r: line_hashes(r["text"], min_chars) if runs(profiles, r, "template_lines") else [])
+                lambda r: line_hashes(r["text"], min_chars) if drops_lines(profiles, r) else [])
             | "CountLines" >> beam.combiners.Count.PerElement()
             | "Frequent" >> beam.Filter(lambda kv: kv[1] >= min_count)
             | "HashOnly" >> beam.Keys()

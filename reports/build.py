@@ -181,7 +181,8 @@ def build_report(out: str, name: str | None = None) -> dict[str, Any]:
                                            ((reason, source) for reason, _, _, source in rows), dead_letters)
     report["removed_examples"] = removed_examples(removed_shards, lambda path, k, columns: _with_arrow_file(
         join(out, "removed", path), lambda src: smallest_rows(src, k, columns)))
-    for stage in ("pii", "dedup", "profiles"):  # figures the stages tallied themselves (profiles: per source)
+    # figures the stages tallied themselves (profiles: per source; pii_kept: placeholders in the kept documents)
+    for stage in ("pii", "pii_kept", "word_removal", "dedup", "profiles"):
         path = join(out, "stats", f"{stage}.json")
         if exists(path):
             report[stage] = _read_json(path)

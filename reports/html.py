@@ -22,6 +22,7 @@ from typing import Any
 
 from core.errors import UserError
 from core.fs import write_atomically
+from filters.quality import WORD_REMOVAL_REASONS
 from reports.build import funnel_from_reasons
 from reports.svg import BLUE, CSS, ORANGE, Ids, Mark, Row, Series, bar_chart, esc, funnel_chart, heatmap, num, pct
 from reports.terminal import human, share
@@ -217,6 +218,19 @@ def _removals(ids: Ids, report: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _word_removal(counts: dict[str, dict[str, int]] | None) -> str:
+    """Words ROOTS' word removal took from the kept documents, per language and reason (nothing before the report
+    had the key)."""
+    if counts is None:
+        return ""
+    rows = {lang: {r: per.get(r, 0) for r in WORD_REMOVAL_REASONS} for lang, per in counts.items()}
+    cols = [Col(r, {"incorrect_substring": "with a URL fragment (incorrect substring)",
+                    "too_long": "too long"}.get(r, r)) for r in WORD_REMOVAL_REASONS]
+    return table("word_removal", "Words removed by ROOTS' word removal from the documents the quality filter kept, per "
+                 "language and reason",
+                 "language", cols, rows)
+
+
 def _dedup_and_pii(report: dict[str, Any]) -> str:
     """Dedup figures (removed, candidate and verified pairs, cluster sizes), PII replacements, and which quality
     checks ran per language, as tables."""
@@ -244,9 +258,15 @@ def _dedup_and_pii(report: dict[str, Any]) -> str:
         if pii.get("enabled") is False:
             out.append("<p>PII redaction was switched off in the manifest.</p>")
         else:
-            counts = {k: {"n": v} for k, v in pii.items() if k != "enabled"}
-            out.append(table("pii", "PII replaced, per category (PI:EMAIL, PI:USER, ...)", "category",
-                             [Col("n", "replacements")], counts))
+            kept = report.get("pii_kept") or {}
+            counts = {k: {"n": v, "kept": kept.get(k)} for k, v in pii.items() if k != "enabled"}
+            cols = [Col("n", "replaced (all documents redacted)")]
+            if kept:  # reports from before pii_kept have only the replacements
+                cols.append(Col("kept", "placeholders in kept documents"))
+            out.append(table("pii", "PII replaced, per category (PI:EMAIL, PI:USER, ...): replacements made in every "
+                                    "natural-language document redacted, kept or removed later, and the "
+                                    "placeholders left in the kept documents", "category", cols, counts))
+    out.append(_word_removal(report.get("word_removal")))
     checks = report.get("filters")
     if checks:
         names = sorted({c for row in checks.values() for c in row})

@@ -50,11 +50,35 @@ def render_tables(report: dict[str, Any], console=None) -> None:
     for reason, n in sorted(report["removed_docs"].items(), key=lambda kv: -kv[1]):
         removed.add_row(reason, f"{n:,}", _pct(n, report["input_docs"]))
     console.print(removed)
+    render_word_removal(report, console)
     ok = "[green]counts add up[/green]" if report["counts_add_up"] else "[bold red]COUNTS DO NOT ADD UP[/bold red]"
     console.print(
         f"input {report['input_docs']:,} = kept {report['kept_docs']:,} + removed "
         f"{sum(report['removed_docs'].values()):,} + failed {report['failed_docs']:,}: {ok}"
     )
+
+
+def render_word_removal(report: dict[str, Any], console) -> None:
+    """Print the words ROOTS' word removal took from kept documents (per language and reason) and the PII
+    placeholders in the kept documents, when the report has them."""
+    from rich.table import Table
+
+    words = report.get("word_removal")
+    if words:
+        reasons = sorted({r for per in words.values() for r in per})
+        table = Table(title="Words removed by ROOTS' word removal (documents the quality filter kept)",
+                      title_justify="left")
+        table.add_column("language")
+        for r in reasons:
+            table.add_column(r, justify="right")
+        for lang, per in words.items():
+            table.add_row(lang, *(f"{per.get(r, 0):,}" for r in reasons))
+        console.print(table)
+    kept = report.get("pii_kept") or {}
+    if kept.get("enabled"):
+        found = {k: v for k, v in kept.items() if k != "enabled" and v}
+        shown = ", ".join(f"{k} {v:,}" for k, v in found.items()) or "none"
+        console.print(f"PII placeholders in kept documents: {shown}")
 
 
 def render_tokenizer_table(tok: dict[str, Any], console=None) -> None:

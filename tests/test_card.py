@@ -38,11 +38,14 @@ def test_card_configs_load_with_datasets_and_equal_the_shards(sample_run, tmp_pa
     assert CARD_MARK in card and f"{report['kept_docs']:,} documents" in card and "| `fr` | 14 |" in card
 
     for config in ("fr", "code-python"):
-        loaded = datasets.load_dataset(str(sample_run), config, split="train")
+        # cache_dir: datasets read HF_DATASETS_CACHE when imported, so the variable above alone would leave a cache
+        # shared with other runs whose outputs had the same path (a stale copy of other shards)
+        loaded = datasets.load_dataset(str(sample_run), config, split="train", cache_dir=str(tmp_path / "cache"))
         shards = [read_arrow(sample_run / "shards" / s["path"]) for s in index if s["language"] == config]
         expected = [row for table in shards for row in table.to_pylist()]
         assert loaded.to_list() == expected and len(expected) > 0, config
-    everything = datasets.load_dataset(str(sample_run), split="train")  # the default config: every shard
+    everything = datasets.load_dataset(str(sample_run), split="train",  # the default config: every shard
+                                       cache_dir=str(tmp_path / "cache"))
     assert len(everything) == report["kept_docs"] == sum(s["rows"] for s in index)
 
 

@@ -20,11 +20,12 @@ from filters import (
     explain,
     filter_batch,
     modify_batch,
+    remove_words_batch,
     shipped_defaults,
     shipped_languages,
 )
-from filters.quality import char_repetition_ratio, special_characters_ratio, word_repetition_ratio
-from filters.text import words
+from filters.quality import WORD_REMOVAL_REASONS, char_repetition_ratio, special_characters_ratio, word_repetition_ratio
+from filters.text import SPECIAL_RE, words
 
 # Natural paragraphs written for these tests (same content in every language: a city-council news item).
 NATURAL = {
@@ -556,6 +557,47 @@ def test_modify_batch_is_the_word_by_word_loop(text: str, bad: tuple[str, ...], 
     params = LanguageParams(incorrect_word_substrings=list(bad) or None, length_word_max_cutoff=max_len)
     expected = _modify_word_by_word(text, bad, max_len) if bad or max_len is not None else text
     assert modify_batch([text], params)[0] == expected
+
+
+def _removed_word_by_word(text: str, bad: tuple[str, ...], max_len: int | None) -> dict[str, int]:
+    """The words ROOTS' loop drops, counted per reason: a word with a bad substring under that reason first."""
+    counts: Counter = Counter()
+    for line in text.split("\n"):
+        for cell in line.split("\t"):
+            for w in cell.split(" "):
+                if not w:
+                    continue
+                stripped = regex.sub(rf"^{SPECIAL_RE.pattern}+|{SPECIAL_RE.pattern}+$", "", w, flags=regex.V1)
+                if bad and any(b in w for b in bad) and any(b in stripped for b in bad):
+                    counts["incorrect_substring"] += 1
+                elif max_len is not None and len(w) > max_len and not 0 < len(stripped) <= max_len:
+                    counts["too_long"] += 1
+    return dict(counts)
+
+
+@given(_WORDY, st.sampled_from([("http", "www", ".com", "href", "//"), ("//",), ()]), st.sampled_from([None, 1, 3, 8]))
+@settings(max_examples=400, deadline=None)
+def test_removed_words_are_counted_as_the_word_loop_drops_them(text: str, bad: tuple[str, ...],
+                                                               max_len: int | None) -> None:
+    params = LanguageParams(incorrect_word_substrings=list(bad) or None, length_word_max_cutoff=max_len)
+    [(out, counts)] = remove_words_batch([text], params)
+    assert out == modify_batch([text], params)[0]
+    assert counts == (_removed_word_by_word(text, bad, max_len) if bad or max_len is not None else {})
+    assert set(counts) <= set(WORD_REMOVAL_REASONS) and all(n > 0 for n in counts.values())
+
+
+def test_word_removal_counts_each_reason() -> None:
+    params = FilterConfig().params_for("en")
+    text = ("See https://example.com and www.site.org or jane.doe@example.com\n"
+            "Supercalifragilisticexpialidocious1234 and Pneumonoultramicroscopicsilicovolcanoconiosis stay? "
+            "(((((((((((((((((((((((((ok))))))))))))))))))))))))) is short once stripped")
+    [(out, counts)] = remove_words_batch([text], params)
+    assert out == ("See and or\nand stay? (((((((((((((((((((((((((ok))))))))))))))))))))))))) is short once "
+                   "stripped")
+    # the e-mail holds ".com": an incorrect substring, as are the two URLs; the two long words are too long
+    assert counts == {"incorrect_substring": 3, "too_long": 2}
+    assert remove_words_batch(["nothing to remove here"], params) == [("nothing to remove here", {})]
+    assert remove_words_batch([text], FilterConfig().params_for("zh")) == [(text, {})]  # the step is off for zh
 
 
 # --- robustness ------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 
 import datasets
 
+from filters import PII_CATEGORIES
 from pipeline.run import run
 from pipeline.stages import STAGES
 from reports.build import build_report
@@ -47,8 +48,17 @@ def test_sample_run_outputs(sample_run):
     assert any(".jsonl:" in d["error"] for d in dead)  # names the file and line
     texts = "\n".join(kept.column("text").to_pylist())
     assert "tom.ellis@example.org" not in texts and "PI:EMAIL" in texts
-    # the API key is longer than en's 25-character word limit, so ROOTS' long-word removal drops it before PII
-    assert "sk_live_4eC39HqLyjWDarjtT1zdp7dc" not in texts
+    # the API key is longer than en's 25-character word limit: PII redaction runs before ROOTS' long-word removal,
+    # so it is redacted and counted, not silently dropped
+    assert "sk_live_4eC39HqLyjWDarjtT1zdp7dc" not in texts and "PI:KEY" in texts and report["pii"]["KEY"] >= 1
+    kept_pii = {c: sum(t.count(f"PI:{c}") for t, lang in zip(kept.column("text").to_pylist(),
+                                                             kept.column("language").to_pylist(), strict=True)
+                       if not lang.startswith("code-")) for c in PII_CATEGORIES}
+    assert report["pii_kept"] == {"enabled": True, **kept_pii} and kept_pii["EMAIL"] >= 4
+    assert all(report["pii_kept"][c] <= report["pii"][c] for c in PII_CATEGORIES)
+    # no kept document of the sample holds a URL or an over-long word once its key is redacted: word removal takes
+    # nothing (the test below has words it takes)
+    assert report["word_removal"] == {}
     assert "$19.99" in texts and "978-3-16-148410-0" in texts  # look-alikes stay
 
 
@@ -119,6 +129,47 @@ def test_cli_run_report_progress_and_errors(tmp_path, monkeypatch):
         assert bad.returncode == 2, bad
         assert needle in bad.stderr and "Traceback" not in bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1
+
+
+ENGLISH = ("The weather was lovely on Sunday, so we walked along the river with the children and stopped for lunch "
+           "at the small cafe near the old mill, where they still bake their own bread every morning.")
+CODE = ("import sys\n\n\ndef main(argv):\n    total = 0\n    for arg in argv[1:]:  \n        total += len(arg)\n"
+        "    return total\n\n\n\nif __name__ == \"__main__\":\n    sys.exit(main(sys.argv))\n\n")
+
+
+def test_cli_run_redacts_before_word_removal_counts_what_it_removed_and_keeps_code_as_read(tmp_path):
+    """Nothing in a kept document is deleted uncounted: the e-mail address and the key (both words ROOTS' word
+    removal would delete: ``.com``, over 25 characters) become placeholders counted in report.json, the words
+    word removal does delete are counted per reason, and a code file is stored byte for byte."""
+    contact = ENGLISH + " Contact me at jane.doe@example.com or see https://example.org/mill for the opening hours."
+    library = ("The library will be closed on Monday for repairs to the heating system, and the staff ask readers "
+               "to return their books before the weekend or to use the drop box beside the front door.")
+    key = library + " The old payment key sk_live_4eC39HqLyjWDarjtT1zdp7dc was cancelled last week."
+    write_jsonl(tmp_path / "d" / "a.jsonl", [{"text": contact}, {"text": key}])
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "count.py").write_bytes(CODE.encode())
+    manifest = write_manifest(tmp_path, "name: t\nsources:\n"
+                                        "  - {name: web, type: hf, path: json, data_files: 'd/*.jsonl', language: en}\n"
+                                        "  - {name: code, type: code, path: src}\n")
+    res = roots_cli("run", str(manifest), "--out", str(tmp_path / "out"), "--no-progress")
+    assert res.returncode == 0, res.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["kept_docs"] == 3, report["removed_docs"]
+    kept = read_shards(tmp_path / "out")
+    texts = dict(zip(kept.column("language").to_pylist(), kept.column("text").to_pylist(), strict=False))
+    english = [t for t, lang in zip(kept.column("text").to_pylist(), kept.column("language").to_pylist(),
+                                    strict=True) if lang == "en"]
+    assert sorted(english) == sorted([
+        ENGLISH + " Contact me at PI:EMAIL or see for the opening hours.",
+        library + " The old payment key PI:KEY was cancelled last week."])
+    assert report["pii"] == {"enabled": True, "EMAIL": 1, "USER": 0, "IP_ADDRESS": 0, "KEY": 1, "CREDIT_CARD": 0,
+                             "IBAN": 0}
+    assert report["pii_kept"] == report["pii"]
+    assert report["word_removal"] == {"en": {"incorrect_substring": 1}}  # the URL, counted
+    assert "Words removed" in res.stdout and "incorrect_substring" in res.stdout and "EMAIL 1, KEY 1" in res.stdout
+    assert texts["code-python"].encode() == CODE.encode()  # blank-line runs, trailing spaces, final newlines kept
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert 'data-table="word_removal"' in html and "placeholders in kept documents" in html
 
 
 def test_help_explains_commands():

@@ -32,6 +32,44 @@ def test_normalize_keeps_normalised_text_and_removes_empty():
     assert failed == []
 
 
+CODE = "import sys\n\n\ndef main():  \r\n    return sys.argv\t\n\n\n\n# end\n\n"
+
+
+def test_normalize_leaves_code_byte_for_byte_unless_asked():
+    docs = [rec(CODE, "code-python", None, "a.py", n=1), rec("  \n\n", "code-python", None, "b.py", n=2),
+            rec("x  \n\n\n\ny\n", n=3)]
+    kept, removed, _ = run_stage(Normalize(), docs)
+    texts = {k["locator"]: k["text"] for k in kept}
+    assert texts == {"f#1": CODE, "f#3": "x\n\ny"}  # the text document is still normalised
+    assert [(r["locator"], r["reason"]) for r in removed] == [("f#2", "empty")]  # a blank file is still empty
+    kept, _, _ = run_stage(Normalize(code=True), docs)
+    texts = {k["locator"]: k["text"] for k in kept}
+    assert texts["f#1"] == "import sys\n\ndef main():\n    return sys.argv\n\n# end"
+
+
+def test_normalize_code_field_is_validated(tmp_path):
+    base = "name: t\nsources:\n  - {name: s, type: hf, path: json, data_files: x}\n"
+    assert load_manifest(write_manifest(tmp_path, base)).normalize.code is False
+    assert load_manifest(write_manifest(tmp_path, base + "normalize: {code: true}\n")).normalize.code is True
+    res = roots_cli("validate", str(write_manifest(tmp_path, base + "normalize: {code: maybe}\n")))
+    assert res.returncode != 0 and "normalize.code" in res.stderr and "Traceback" not in res.stderr, res.stderr
+
+
+def test_quality_filter_counts_removed_words_of_kept_documents():
+    url_doc = EN + " See https://example.org/library for details and www.example.org/bridge for photos."
+    long_doc = EN + " Pneumonoultramicroscopicsilicovolcanoconiosis is a long word."
+    docs = [rec(url_doc, n=1), rec(long_doc, n=2), rec(FR + " https://exemple.fr/pont", "fr", n=3),
+            rec("https://spam.example.com " * 3, n=4)]  # removed: its words are not counted
+    kept, removed, _, stats = run_stage(QualityFilter(FilterConfig()), docs, extra="stats")
+    assert sorted(k["locator"] for k in kept) == ["f#1", "f#2", "f#3"]
+    assert [r["locator"] for r in removed] == ["f#4"] and removed[0]["text"] == docs[3]["text"]
+    texts = {k["locator"]: k["text"] for k in kept}
+    assert "https" not in texts["f#1"] and "Pneumono" not in texts["f#2"]
+    assert stats == [{"en": {"incorrect_substring": 2, "too_long": 1}, "fr": {"incorrect_substring": 1}}]
+    _, _, _, stats = run_stage(QualityFilter(FilterConfig()), [rec(EN, n=5)], extra="stats")
+    assert stats == [{}]
+
+
 def test_quality_filter_routes_with_reason_and_value():
     docs = [rec(EN, n=1), rec("word " * 3, n=2), rec(EN, lid_score=0.5, n=3), rec(FR, "fr", n=4),
             rec("def f(x):\n    return x\n" * 5, "code-python", None, "src/a.py", n=5),
@@ -67,6 +105,14 @@ def test_template_lines_removed_across_documents():
     assert len(kept) == 11
 
 
+def test_template_lines_leave_code_alone():
+    header = "# Copyright 2024 The Harbour Project Authors. All rights reserved."
+    code = [rec(f"{header}\nimport os\n\n\ndef f{i}():\n    return {i}\n", "code-python", None, f"m{i}.py", n=i)
+            for i in range(12)]
+    kept, removed, _ = run_stage(TemplateLines(TemplateLinesParams(enabled=True)), code)
+    assert removed == [] and sorted(k["text"] for k in kept) == sorted(r["text"] for r in code)
+
+
 def test_pii_redact_counts_categories_and_leaves_code_alone():
     docs = [rec(EN + " Write to jane.doe@example.org or ping @janedoe from 192.168.10.4.", n=1),
             rec("email = 'jane.doe@example.org'\n", "code-python", None, "a.py", n=2)]
@@ -75,6 +121,15 @@ def test_pii_redact_counts_categories_and_leaves_code_alone():
     assert "PI:EMAIL" in texts["f#1"] and "PI:USER" in texts["f#1"] and "PI:IP_ADDRESS" in texts["f#1"]
     assert "jane.doe@example.org" in texts["f#2"]
     assert counts == [{"enabled": True, "EMAIL": 1, "USER": 1, "IP_ADDRESS": 1, "KEY": 0, "CREDIT_CARD": 0, "IBAN": 0}]
+
+
+def test_explain_replays_pii_redaction_before_word_removal(tmp_path):
+    from pipeline.explain import explain_document
+
+    manifest = write_manifest(tmp_path, "name: t\nsources:\n  - {name: s, type: hf, path: json, data_files: x}\n")
+    res = explain_document(str(manifest), EN + " Contact me at jane.doe@example.com or https://example.org/x today.",
+                           language="en")
+    assert res["verdict"]["kept"] and res["text"] == EN + " Contact me at PI:EMAIL or today."
 
 
 def test_explain_command(tmp_path):

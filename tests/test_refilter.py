@@ -70,6 +70,7 @@ def test_without_attributes_the_outputs_are_the_same(runs):
 
 @pytest.mark.parametrize("extra, field", [
     ("normalize: {enabled: false}\n", "normalize.enabled"),
+    ("normalize: {code: true}\n", "normalize.code"),
     ("lid: {second_model: null}\n", "lid.second_model"),
     ("pii: {enabled: false}\n", "pii.enabled"),
     ("filters: {languages: {en: {incorrect_word_substrings: [foo]}}}\n", "incorrect_word_substrings"),

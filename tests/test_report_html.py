@@ -265,6 +265,11 @@ def test_html_json_and_shards_agree(corpus_run, tokenizer_dir):
         assert int(page.tables["cluster_sizes"][size]["exact"]) == n
     assert {k: int(r["n"]) for k, r in page.tables["pii"].items()} == {
         k: v for k, v in report["pii"].items() if k != "enabled"}
+    assert {k: int(r["kept"]) for k, r in page.tables["pii"].items()} == {
+        k: v for k, v in report["pii_kept"].items() if k != "enabled"}
+    reasons = ("incorrect_substring", "too_long")
+    assert {lang: {c: int(v) for c, v in r.items()} for lang, r in page.tables["word_removal"].items()} == {
+        lang: {c: per.get(c, 0) for c in reasons} for lang, per in report["word_removal"].items()}
 
 
 def test_tokenizer_section_shows_roots_and_gpt2(corpus_run, tokenizer_dir):
