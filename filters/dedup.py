@@ -91,7 +91,8 @@ class DedupParams(BaseModel):
     char_ngram: int = Field(default=5, ge=1, description="character n-gram size for languages without spaces")
     code_ngram: int = Field(default=5, ge=1, description="token n-gram size of shingles for code")
     seed: int = Field(default=1, ge=0, lt=2**32, description="seed of the MinHash permutations")
-    max_rounds: int = Field(default=20, ge=1, description="large-star/small-star rounds of connected components")
+    max_rounds: int = Field(default=6, ge=1, description="large-star/small-star rounds of connected components "
+                            "before the exact finishing step (see pipeline.dedup.ConnectedComponents)")
     verify: bool = Field(default=True, description="keep a candidate pair only if its Jaccard estimate >= threshold")
 
     @property

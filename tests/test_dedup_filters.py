@@ -199,7 +199,7 @@ def test_band_keys_collide_exactly_when_datasketch_lsh_buckets_do() -> None:
 def test_params_defaults_and_validation() -> None:
     p = DedupParams()
     assert (p.exact, p.near, p.threshold, p.num_perm) == (True, True, 0.8, 256)
-    assert (p.ngram, p.char_ngram, p.code_ngram, p.seed, p.max_rounds, p.verify) == (5, 5, 5, 1, 20, True)
+    assert (p.ngram, p.char_ngram, p.code_ngram, p.seed, p.max_rounds, p.verify) == (5, 5, 5, 1, 6, True)
     for bad in ({"threshold": 0.0}, {"threshold": 1.0}, {"num_perm": 0}, {"ngram": 0}, {"max_rounds": 0}):
         with pytest.raises(ValidationError):
             DedupParams(**bad)

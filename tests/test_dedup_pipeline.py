@@ -16,6 +16,7 @@ from pipeline.dedup import (
     NEAR_REASON,
     ConnectedComponents,
     Dedup,
+    _UnionFind,
     union_find_labels,
 )
 
@@ -231,6 +232,27 @@ def test_connected_components_match_union_find_and_fall_back(tmp_path: Path) -> 
     assert len({m for _, m in truth}) > 10 and len(labels) == len({x for e in edges for x in e if e[0] != e[1]})
     # one round is too few for the long path: the unfinished components are solved exactly on one worker
     assert sorted(labels1) == truth and len(unconverged1) > 0
+
+
+def test_finishing_union_find_is_exact_however_the_edges_are_split() -> None:
+    """The finishing step is a combiner: its labels must not depend on how the edges were split and merged."""
+    rng = random.Random(7)
+    ids = [f"{rng.getrandbits(64):016x}" for _ in range(200)]
+    edges = [(rng.choice(ids), rng.choice(ids)) for _ in range(150)]
+    edges = [e for e in edges if e[0] != e[1]]
+    truth = union_find_labels(edges)
+    fn = _UnionFind()
+    for parts in (1, 3, 7):
+        rng.shuffle(edges)
+        accs = []
+        for i in range(parts):
+            acc = fn.create_accumulator()
+            for edge in edges[i::parts]:
+                acc = fn.add_input(acc, edge)
+            accs.append(acc)
+        merged = fn.merge_accumulators([fn.merge_accumulators(accs[:2]), *accs[2:]])
+        assert fn.extract_output(merged) == truth
+    assert fn.extract_output(fn.create_accumulator()) == []
 
 
 def _corpus(seed: int) -> list[dict]:

@@ -99,3 +99,64 @@ def test_mojibake_of_any_text_is_detected(text: str) -> None:
         except UnicodeDecodeError:
             continue
         assert may_have_mojibake(broken), (text, enc, broken)
+
+
+# --- ftfy is given only the lines the pre-check flags: the result must be ftfy's own on the whole text ----------
+
+_TRICKY = [
+    "plain line\ncafÃ© crÃ¨me on line two\nand a third, clean\n",  # mojibake on one line of three
+    "doesnÃ¢â‚¬â„¢t\n\nÐŸÑ€Ð¸Ð²ÐµÑ‚\n",  # doubly encoded, then Cyrillic mojibake, with a blank line between
+    "\x93quoted\x94\nnext",  # C1 controls (Windows-1252 read as Latin-1)
+    "Ã\nÂ©",  # a lead byte at a line's end and a continuation on the next: never joined across the line break
+    "The Mona Lisa doesnÃ¢â‚¬â„¢t have eyebrows.",  # one line, no line break
+    "lossy: Ã? and Ã\x1a and â€ here\n",  # continuations lost as ? / SUB, or turned into a space
+    "\ufffd replacement\nÃ© at the start\nend Ã©",
+    "\ud83d\ude00 surrogates joined\nnext line",
+    "é" * 50 + "\n" + "ascii " * 20 + "\n" + "Ã©" * 30,
+    "\n\nÃ©\n\n",
+    "Ã",  # a lone lead byte
+    "«Ру́сский» язы́к — «Ві»\tΆρθρο ήΆ\nÀé Öä ┬─ ⌐¬",  # real text full of characters the pre-check looks at
+]
+
+
+def _whole_text_ftfy(text: str) -> str:
+    import ftfy
+
+    from filters.normalize import _FTFY
+
+    return ftfy.fix_text(text, _FTFY)
+
+
+def test_line_wise_ftfy_equals_ftfy_on_tricky_strings() -> None:
+    from filters.normalize import _fix_encoding
+
+    for text in _TRICKY:
+        assert _fix_encoding(text) == _whole_text_ftfy(text), text
+
+
+def test_line_wise_ftfy_equals_ftfy_on_the_sample() -> None:
+    from filters.normalize import _clean, _fix_encoding
+    from manifests.schema import load_manifest
+    from pipeline.ingest.plan import plan_units, read_unit
+    from tests.test_filter_values import SAMPLE
+
+    manifest = load_manifest(str(SAMPLE))
+    texts = [_clean(rec["text"]) for unit in plan_units(manifest) for route, rec in read_unit(manifest, unit)
+             if route == "kept"]
+    assert len(texts) > 100
+    flagged = 0
+    for text in texts:
+        fixed = _fix_encoding(text)
+        assert fixed == _whole_text_ftfy(text)
+        flagged += fixed is not text
+    assert flagged  # some of the sample does go through ftfy
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(_CODEC_CHARS + list("ab ?\x1a\ufffdéàЖ\t")), max_size=12),
+                max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_line_wise_ftfy_equals_ftfy(lines: list[str]) -> None:
+    from filters.normalize import _fix_encoding
+
+    text = "\n".join(lines)
+    assert _fix_encoding(text) == _whole_text_ftfy(text)
