@@ -61,10 +61,13 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
 def _cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
     from manifests.schema import check_inputs, load_manifest
     from pipeline.ingest.hf import check_hub_sources
+    from pipeline.ingest.plan import check_first_records
 
     manifest = load_manifest(args.manifest)
     problems = check_inputs(manifest)
-    hub = check_hub_sources(manifest)  # opens hub datasets as planning does; offline, uncached ones are noted
+    if not problems:  # the first records of each local source, once its files are known to be there
+        problems = check_first_records(manifest)
+    hub = check_hub_sources(manifest)  # opens hub datasets as planning does and reads their first records
     problems += hub.problems
     for note in hub.notes:
         print(f"{args.manifest}: note: {note}", file=sys.stderr)
@@ -129,9 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_run, beam=True)
 
     p = sub.add_parser("validate", help="check a manifest without running it",
-                       description="Validate MANIFEST's fields, check that its local inputs exist, and open its "
-                                   "Hugging Face Hub datasets (offline, HF_HUB_OFFLINE=1: those in the cache; the "
-                                   "others are listed as not checked).")
+                       description="Validate MANIFEST's fields and language codes, check that its local inputs "
+                                   "exist, open its Hugging Face Hub datasets (offline, HF_HUB_OFFLINE=1: those in "
+                                   "the cache; the others are listed as not checked), and read the first 5 records "
+                                   "of every source (hub ones streamed) as a run would: a source whose records all "
+                                   "fail (a wrong text_column, a code parquet without its path column) is an error "
+                                   "that names the columns found.")
     p.add_argument("manifest")
     p.set_defaults(func=_cmd_validate)
 
