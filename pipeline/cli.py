@@ -55,7 +55,25 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str]) -> int:
         render_tables(report, console)
         console.print(f"shards: {os.path.join(args.out, 'shards')}  report: {os.path.join(args.out, 'report.json')}"
                       + (f"  html: {html}" if html else ""), highlight=False, markup=False)
-    return 0 if report["counts_add_up"] else 1
+    dead = dead_sources(report)
+    for line in dead:
+        print(line, file=sys.stderr)
+    return 0 if report["counts_add_up"] and not dead else 1
+
+
+def dead_sources(report: dict, shown: int = 3) -> list[str]:
+    """Lines for each source whose every document was dead-lettered (the report's ``per_source``): such a run
+    exits non-zero, since its output silently lacks a whole source, and the source's top errors say why."""
+    lines = []
+    for name, entry in sorted((report.get("per_source") or {}).items()):
+        if not entry["failed"] or entry["kept"] or entry["removed"]:
+            continue
+        lines.append(f"roots: error: source {name}: all {entry['failed']} of its documents failed to read, "
+                     "nothing of it is in the output; its top errors (fix them and run again):")
+        for err in entry["top_errors"][:shown]:  # each error's example: the concrete file and line
+            what = "document" if err["docs"] == 1 else "documents"
+            lines.append(f"  {err['docs']} {what}: {err['example'].get('error') or err['error']}")
+    return lines
 
 
 def _cmd_validate(args: argparse.Namespace, beam_args: list[str]) -> int:
