@@ -68,8 +68,10 @@ def dead_sources(report: dict, shown: int = 3) -> list[str]:
     for name, entry in sorted((report.get("per_source") or {}).items()):
         if not entry["failed"] or entry["kept"] or entry["removed"]:
             continue
-        lines.append(f"roots: error: source {name}: all {entry['failed']} of its documents failed to read, "
-                     "nothing of it is in the output; its top errors (fix them and run again):")
+        n = entry["failed"]
+        what = "its one document" if n == 1 else f"all {n} of its documents"
+        lines.append(f"roots: error: source {name}: {what} failed to read, nothing of it is in the output; "
+                     "its top errors (fix them and run again):")
         for err in entry["top_errors"][:shown]:  # each error's example: the concrete file and line
             what = "document" if err["docs"] == 1 else "documents"
             lines.append(f"  {err['docs']} {what}: {err['example'].get('error') or err['error']}")

@@ -109,6 +109,19 @@ def roots_files(rels: list[str]) -> tuple[list[str], list[str]]:
     return ours, kept
 
 
+def remote_deletions(ours: list[str], kept: list[str]) -> list[str]:
+    """What to delete on an object store for roots' files ``ours``: the topmost folder (a name prefix, ``/``-ended,
+    which deletes every object under it) that holds none of the ``kept`` files, else the file itself. Folders are
+    only name prefixes there, so this also leaves no empty folder behind where a store shows them."""
+    kept_dirs = {"/".join(k.split("/")[:n]) for k in kept for n in range(1, k.count("/") + 1)}
+    out = set()
+    for rel in ours:
+        parts = rel.split("/")
+        folders = ["/".join(parts[:n]) for n in range(1, len(parts))]
+        out.add(next((d + "/" for d in folders if d not in kept_dirs), rel))
+    return sorted(out)
+
+
 def kept_note(out: str, kept: list[str], shown: int = 3) -> str:
     """The one line a run prints when it left files of someone else's among the ones it replaced."""
     more = f" and {len(kept) - shown} more" if len(kept) > shown else ""

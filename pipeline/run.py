@@ -46,7 +46,7 @@ from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, manifest_record, writ
 from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.ingest.transform import unit_key
-from pipeline.outputs import OUTPUT_PARTS, clear_local, kept_note, roots_files  # noqa: F401 (OUTPUT_PARTS re-exported)
+from pipeline.outputs import OUTPUT_PARTS, clear_local, kept_note, remote_deletions, roots_files  # noqa: F401 (OUTPUT_PARTS re-exported)
 from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat, mark_off
 from pipeline.stage import BatchStage
 from pipeline.stages import STAGES, WRITERS, RunContext
@@ -343,7 +343,7 @@ def _prepare_remote(out: str) -> None:
             _refuse_foreign_card(out, f.read(65536))
     ours, kept = roots_files(rels)
     if ours:
-        FileSystems.delete([base + r for r in ours])
+        FileSystems.delete([base + r for r in remote_deletions(ours, kept)])
     _say_kept(out, sorted(kept))
 
 
