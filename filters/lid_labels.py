@@ -65,3 +65,65 @@ def roots_code(label: str) -> str:
 def is_roots_language(code: str) -> bool:
     """True for one of ROOTS' 46 languages (``zh`` counts: it is split into ``zh-hans``/``zh-hant`` downstream)."""
     return code in ROOTS_46 or code == "zh"
+
+
+# ------------------------------------------------------------------------------------------------ manifest codes
+#: lid.176 labels that the language registry spells another way (``sh`` → ``sr-Latn``, ``tl`` → ``fil``) or no
+#: longer lists (``eml``): documents still get these codes, so a manifest may name them
+_LID176_NONSTANDARD = frozenset({"sh", "tl", "eml"})
+#: why ``zh`` alone is refused: documents never get it from language ID (see ``roots_code``)
+CHINESE_BY_SCRIPT = "roots splits Chinese by script, as ROOTS did: use zh-hans and/or zh-hant"
+
+
+def is_document_code(code: str) -> bool:
+    """True for a code in the form documents get (``roots_code``): lowercase, the registry's shortest tag of the
+    language (``en``, not ``eng`` or ``EN``), optionally a script (``zh-hans``, ``hi-latn``), no region."""
+    import langcodes
+
+    if code in _LID176_NONSTANDARD:
+        return True
+    if code != code.lower() or "_" in code or not langcodes.tag_is_valid(code):
+        return False
+    lang = langcodes.Language.get(code)
+    if lang.territory or lang.variants or lang.extensions or lang.private:
+        return False
+    return langcodes.standardize_tag(code).lower() == code
+
+
+def nearest_code(code: str) -> str | None:
+    """The code a manifest most likely meant (``fr_FR`` → ``fr``, ``french`` → ``fr``, ``eng`` → ``en``), or None:
+    the tag read by the language registry, then the language's English name, then the closest of ROOTS' 46."""
+    import difflib
+
+    import langcodes
+
+    for read in (lambda c: langcodes.Language.get(c.replace("_", "-")), langcodes.find):
+        try:
+            lang = read(code)
+        except (ValueError, LookupError):
+            continue
+        if lang.language is None:
+            continue
+        base = roots_code(lang.language)
+        if base == "zh":  # the script the region implies (zh_TW → zh-hant)
+            return "zh-hant" if lang.maximize().script == "Hant" else "zh-hans"
+        options = [f"{base}-{lang.script.lower()}", base] if lang.script else [base]
+        for option in options:
+            if option != code and is_document_code(option):
+                return option
+    close = difflib.get_close_matches(code.lower(), ROOTS_46, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def language_code_problem(code: str) -> str | None:
+    """Why ``code`` cannot name a natural language in a manifest (``languages:``, a source's ``language:``), with the
+    nearest valid code, or None when documents can have it. A wrong code would otherwise silently match nothing:
+    ``languages: [french]`` removes every French document."""
+    if code == "zh":
+        return f"language code 'zh': {CHINESE_BY_SCRIPT}"
+    if is_document_code(code):
+        return None
+    near = nearest_code(code)
+    hint = f"did you mean {near!r}? " if near else ""
+    return (f"unknown language code {code!r}: {hint}roots uses ISO 639-1 codes (fr, en, sw), ISO 639-3 where a "
+            "language has none (fon, tum), zh-hans/zh-hant, and a script suffix for romanised text (hi-latn)")

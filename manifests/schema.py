@@ -9,13 +9,15 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import UserError
 from core.fs import exists, is_folder, is_remote, list_files
+from core.languages import CODE_PREFIX, PROGRAMMING_LANGUAGES
 from filters.dedup import DedupParams
+from filters.lid_labels import language_code_problem
 from filters.params import FilterConfig, LanguageParams
 from filters.profiles import shipped_profiles
 from manifests.hub_licenses import check_hub_license
@@ -27,6 +29,33 @@ LOCAL_BUILDERS = ("json", "parquet", "arrow", "text", "csv")
 #: ROOTS kept files under 1 MiB; we read up to this many bytes per document and remove larger ones as ``too_large``
 #: without loading them, so one huge file can't exhaust a worker's memory.
 DEFAULT_MAX_DOC_BYTES = 10 * 1024 * 1024
+
+
+def _language_code(code: str) -> str:
+    """A language a document can have: a natural language's code (``filters.lid_labels``) or ``code-<pl>`` with one
+    of ROOTS' 13 programming languages. A wrong code would match no document, silently."""
+    if code.startswith(CODE_PREFIX):
+        import difflib
+
+        pl = code.removeprefix(CODE_PREFIX)
+        if pl not in PROGRAMMING_LANGUAGES:
+            near = difflib.get_close_matches(pl, PROGRAMMING_LANGUAGES, n=1, cutoff=0.5)
+            hint = f"did you mean {CODE_PREFIX + near[0]!r}? " if near else ""
+            raise ValueError(f"unknown programming language {code!r}: {hint}code languages are "
+                             + ", ".join(CODE_PREFIX + p for p in PROGRAMMING_LANGUAGES))
+        return code
+    problem = language_code_problem(code)
+    if problem:
+        raise ValueError(problem)
+    return code
+
+
+def _auto_or_language_code(code: str) -> str:
+    return code if code == "auto" else _language_code(code)
+
+
+#: a language code in a manifest, checked on load (``languages:`` entries)
+LanguageCode = Annotated[str, AfterValidator(_language_code)]
 
 
 class _Strict(BaseModel):
@@ -45,7 +74,8 @@ class Source(_Strict):
     # a hub dataset's configuration (``name=`` of ``datasets.load_dataset``, a ``config_name`` of its card)
     config: str | None = None
     text_column: str = "text"
-    language: str = "auto"
+    # ``auto``: language ID decides; a code: every document of the source has that language
+    language: Annotated[str, AfterValidator(_auto_or_language_code)] = "auto"
     # code dumps stored as parquet: which columns hold the file path and content
     path_column: str = "path"
     content_column: str = "content"
@@ -116,7 +146,8 @@ class Manifest(_Strict):
 
     name: str = Field(min_length=1)
     sources: list[Source] = Field(min_length=1)
-    languages: list[str] | None = None
+    # the allow-list of natural languages; code documents are kept unless it names code languages (code-python...)
+    languages: list[LanguageCode] | None = None
     normalize: NormalizeParams = NormalizeParams()
     lid: LidParams = LidParams()
     filters: FilterConfig = FilterConfig()

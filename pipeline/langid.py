@@ -87,20 +87,24 @@ class LanguageId(BatchStage):
 
 
 class AllowFn(BatchFn):
-    """Removes natural-language documents whose language is not allowed (reason ``language``, value the code)."""
+    """Removes documents whose language is not allowed (reason ``language``, value the code). Code documents are
+    judged only when the list names a code language (``code-python``): a list of natural languages alone keeps all
+    code, as ROOTS' language list did not cover its code."""
 
     def __init__(self, allowed: Sequence[str]):
         self.allowed = frozenset(allowed)
+        self.judges_code = any(is_code(lang) for lang in self.allowed)
 
     def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal]:
         for rec in batch:
             lang = rec["language"]
-            yield rec if is_code(lang) or lang in self.allowed else Removal(rec, "language", lang)
+            free = is_code(lang) and not self.judges_code
+            yield rec if free or lang in self.allowed else Removal(rec, "language", lang)
 
 
 class LanguageFilter(BatchStage):
-    """Removes natural-language documents outside the manifest's ``languages`` allow-list (reason ``language``).
-    With no allow-list every language is kept. Code documents are never removed here."""
+    """Removes documents outside the manifest's ``languages`` allow-list (reason ``language``). With no allow-list
+    every language is kept; code documents only when the list names code languages (see ``AllowFn``)."""
 
     name = "LanguageFilter"
 

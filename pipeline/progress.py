@@ -303,21 +303,22 @@ def interval_from_env() -> float:
     return value if value > 0 else DEFAULT_INTERVAL
 
 
-class ProgressDisplay:
-    """Draws the stages' lines while the job runs: redrawn in place on a terminal, plain lines otherwise."""
+class _Reporter:
+    """A context manager that prints from a daemon thread while the job runs (``_run``, until ``_stop`` is set)
+    and, when switched off (``enabled=False``), prints nothing and starts no thread."""
 
-    def __init__(self, directory: str, stages: Sequence[str], inputs: Inputs, enabled: bool, stream=None,
-                 interval: float | None = None):
-        self.directory, self.stages, self.inputs, self.enabled = directory, list(stages), inputs, enabled
-        self.stream = stream or sys.stderr
-        self.interval = interval or interval_from_env()
-        self.started: dict[str, float] = {}
-        self.ended: dict[str, float] = {}
+    thread_name = "roots-reporter"
+
+    def __init__(self, enabled: bool, stream, interval: float):
+        self.enabled, self.stream, self.interval = enabled, stream or sys.stderr, interval
         self._t0 = time.monotonic()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="roots-progress")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=self.thread_name)
 
-    def __enter__(self) -> ProgressDisplay:
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
         if self.enabled:
             self._thread.start()
         return self
@@ -326,6 +327,19 @@ class ProgressDisplay:
         self._stop.set()
         if self.enabled:
             self._thread.join()
+
+
+class ProgressDisplay(_Reporter):
+    """Draws the stages' lines while the job runs: redrawn in place on a terminal, plain lines otherwise."""
+
+    thread_name = "roots-progress"
+
+    def __init__(self, directory: str, stages: Sequence[str], inputs: Inputs, enabled: bool, stream=None,
+                 interval: float | None = None):
+        super().__init__(enabled, stream, interval or interval_from_env())
+        self.directory, self.stages, self.inputs = directory, list(stages), inputs
+        self.started: dict[str, float] = {}
+        self.ended: dict[str, float] = {}
 
     def lines(self) -> list[StageLine]:
         """The stages' lines now; a finished stage keeps the time it took (when it was first seen finished)."""
@@ -405,17 +419,16 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-class RemoteHeartbeat:
+class RemoteHeartbeat(_Reporter):
     """For runners whose workers do not share this machine: a plain line every interval saying the job still runs
     and where its progress is (roots cannot see the workers' counts from here)."""
 
+    thread_name = "roots-heartbeat"
+
     def __init__(self, runner: str, where: str, enabled: bool, stream=None, interval: float | None = None):
-        self.runner, self.where, self.enabled = runner, where, enabled
-        self.stream = stream or sys.stderr
-        self.interval = interval or (interval_from_env() if INTERVAL_ENV in os.environ else REMOTE_INTERVAL)
-        self._t0 = time.monotonic()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="roots-heartbeat")
+        super().__init__(enabled, stream,
+                         interval or (interval_from_env() if INTERVAL_ENV in os.environ else REMOTE_INTERVAL))
+        self.runner, self.where = runner, where
 
     def line(self) -> str:
         return (f"roots: running on {self.runner} for {clock(time.monotonic() - self._t0)}: see {self.where} for "
@@ -424,13 +437,3 @@ class RemoteHeartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             print(self.line(), file=self.stream, flush=True)
-
-    def __enter__(self) -> RemoteHeartbeat:
-        if self.enabled:
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        if self.enabled:
-            self._thread.join()

@@ -8,7 +8,8 @@ Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ PiiRedact
    └─ failed (error, stage) ────────────────────────────────────────────────────────────▶ dead_letter/ WriteShards
 ```
 
-A run owns a few parts of ``--out`` (``OUTPUT_PARTS``). It clears them before it starts, writes shards under
+A run owns a few parts of ``--out`` (``OUTPUT_PARTS``). It clears the files it writes there before it starts
+(``pipeline.outputs``: never a file it did not write), writes shards under
 temporary names that are committed once indexed (``pipeline.write``), and writes ``report.json`` last: an output
 without ``report.json`` is unfinished, and running the same command again replaces it. Remote runners
 (Dataflow) get their options checked here first, because a mistake there otherwise shows up minutes later on a
@@ -21,7 +22,6 @@ import contextlib
 import importlib.util
 import os
 import re
-import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +47,7 @@ from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.ingest.transform import unit_key
 from pipeline.pii import KeptPlaceholders
+from pipeline.outputs import OUTPUT_PARTS, clear_local, kept_note, remote_deletions, roots_files  # noqa: F401 (OUTPUT_PARTS re-exported)
 from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat, mark_off
 from pipeline.stage import BatchStage
 from pipeline.stages import STAGES, WRITERS, RunContext
@@ -55,11 +56,10 @@ from reports import publish
 from reports.build import build_report
 from reports.card import CARD_NAME, is_roots_card
 
-#: what a run owns inside ``--out``; cleared before a run so no stale shard outlives a rerun
-OUTPUT_PARTS = ("shards", "removed", "dead_letter", "stats", "attributes", "report.json", "report.html", ".progress",
-                "beam.log", "tokens", ".roots-run.json", "tune.html", CARD_NAME)
-#: ``README.md`` (the dataset card, ``reports.card``) is one of them only when roots wrote it (``is_roots_card``): a
-#: README.md someone else put in ``--out`` is never deleted nor replaced
+#: what a run owns inside ``--out`` (``pipeline.outputs``): only the files roots writes in them are cleared before a
+#: run, so no stale shard outlives a rerun and no one else's file is lost. ``README.md`` (the dataset card,
+#: ``reports.card``) is one of them only when roots wrote it (``is_roots_card``): a README.md someone else put in
+#: ``--out`` is never deleted nor replaced
 #: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
 OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "attributes", "report.json", ".progress",
                 ".roots-run.json")
@@ -238,8 +238,9 @@ def profile_stats(manifest: Manifest) -> dict[str, dict[str, Any]]:
 
 
 def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = True) -> None:
-    """Make ``out`` ready for a run: create it, and remove roots' own parts of an earlier (finished or interrupted)
-    run there, and nothing else. With ``overwrite=False`` an earlier output is replaced only when it is unfinished
+    """Make ``out`` ready for a run: create it, and remove the files an earlier (finished or interrupted) run wrote
+    there (``pipeline.outputs``), and nothing else: files of someone else's, even inside ``shards/``, stay, and one
+    line says which. With ``overwrite=False`` an earlier output is replaced only when it is unfinished
     (no ``report.json``) and was started with the same manifest (``RUN_MARKER``). A non-empty folder
     that holds none of roots' parts is refused, so a mistyped ``--out`` never mixes a corpus into someone's files."""
     if is_remote(out):
@@ -253,13 +254,12 @@ def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = Tr
             _refuse_foreign_card(out, f.read(65536))
     if manifest_path is not None and not overwrite:
         _refuse_replacing(out, entries, manifest_path)
-    for name in sorted(entries):
-        if _is_output_part(name):
-            path = os.path.join(out, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.remove(path)
+    _say_kept(out, clear_local(out))
+
+
+def _say_kept(out: str, kept: list[str]) -> None:
+    if kept:
+        print(kept_note(out, kept), file=sys.stderr)
 
 
 def make_writable_folder(path: str, option: str = "--out") -> None:
@@ -317,10 +317,6 @@ def _probe_writable(out: str) -> None:
     os.remove(path)
 
 
-def _is_output_part(name: str) -> bool:
-    return name in OUTPUT_PARTS or name.startswith(("report.json.tmp-", "report.html.tmp-", CARD_NAME + ".tmp-"))
-
-
 def _refuse_foreign_card(out: str, head: bytes) -> None:
     """A ``README.md`` in ``--out`` that is not a card roots wrote would be replaced by the run's card: refuse."""
     if not is_roots_card(head):
@@ -348,11 +344,10 @@ def _prepare_remote(out: str) -> None:
     if CARD_NAME in rels:
         with FileSystems.open(base + CARD_NAME) as f:
             _refuse_foreign_card(out, f.read(65536))
-    ours = sorted(t for t in tops if _is_output_part(t))
-    folders = [base + t + "/" for t in ours if any(r.startswith(t + "/") for r in rels)]
-    plain = [base + t for t in ours if t in rels]
-    if folders or plain:
-        FileSystems.delete(folders + plain)  # a trailing "/" deletes everything under that prefix
+    ours, kept = roots_files(rels)
+    if ours:
+        FileSystems.delete([base + r for r in remote_deletions(ours, kept)])
+    _say_kept(out, sorted(kept))
 
 
 @contextlib.contextmanager
@@ -465,7 +460,7 @@ def run(manifest_path: str, out: str, beam_args: Sequence[str] = (), progress: b
         raise UserError(f"the Beam job ended in state {state}: {out} has no report.json; "
                         "fix the cause and run the same command again")
     if progress_dir:
-        shutil.rmtree(progress_dir, ignore_errors=True)
+        clear_local(out, [".progress"])
     report = build_report(out, plan.manifest.name)
     report["filters"] = describe_filters(plan.manifest, report)
     # README.md (the dataset card) and report.html, then report.json last: its presence marks the output complete

@@ -375,7 +375,8 @@ class TokenizeShards(beam.PTransform):
 
 
 # ------------------------------------------------------------------------------------------------ running
-def _is_ours(rel: str) -> bool:
+def is_tokens_file(rel: str) -> bool:
+    """A file ``roots tokenize`` writes, by its path relative to the tokens folder."""
     name = rel.rsplit("/", 1)[-1]
     return (rel == INDEX_NAME or rel.startswith(PARTS_DIR + "/") or is_tmp(name)
             or ("/" not in rel and name.endswith((".bin", ".idx"))))
@@ -387,7 +388,7 @@ def prepare_dest(dest: str) -> None:
     files = list_files(_join(dest, "**"))
     base = dest.rstrip("/") + "/"
     rels = [f[len(base):] if f.startswith(base) else os.path.relpath(f, dest) for f in files]
-    foreign = [r for r in rels if not _is_ours(r)]
+    foreign = [r for r in rels if not is_tokens_file(r)]
     if foreign:
         raise UserError(f"--out {dest}: holds files that are not a `roots tokenize` output ({', '.join(foreign[:3])})"
                         "; choose an empty or new folder")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -181,3 +182,94 @@ def test_tokenize_mistakes_name_the_thing_and_what_to_do(finished_run_and_tokeni
     assert a_file.read_text() == "mine" and not (run_dir / "tokens").exists()
     assert main(["tokenize", str(run_dir), "--tokenizer", str(tok), "-q"]) == 0  # and the good command works
     assert json.loads((run_dir / "tokens" / "index.json").read_text())["documents"] == 0
+
+
+# ----------------------------------------------------------------------------------------------- sources and data
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FR_TEXT = "Le conseil municipal a voté hier soir le budget de la ville pour l'année prochaine, après un long débat."
+EN_TEXT = "Our team spent the weekend repairing the old footbridge, and it is open again for walkers and cyclists."
+
+
+def test_validate_reports_a_wrong_text_column_with_the_fields_found(tmp_path):
+    _write(tmp_path / "news.jsonl", "".join(json.dumps({"body": t, "id": i}) + "\n"
+                                            for i, t in enumerate([FR_TEXT, EN_TEXT] * 4)))
+    m = _write(tmp_path / "m.yaml", "name: t\nsources:\n  - {name: news, type: hf, path: json, "
+                                    "data_files: news.jsonl, text_column: text}\n")
+    line = one_error_line(roots_cli("validate", str(m)), "sources[0] (news)", "news.jsonl",
+                          "its first 5 records all fail", "no field 'text'", "fields are ['body', 'id']")
+    assert line.count("no field") == 1  # the first error, not five
+    fixed = _write(tmp_path / "ok.yaml", m.read_text().replace("text_column: text", "text_column: body"))
+    proc = roots_cli("validate", str(fixed))
+    assert proc.returncode == 0 and "ok (1 sources" in proc.stdout, proc.stderr
+
+
+def test_validate_reports_a_code_parquet_without_its_path_column(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"filename": ["a.py", "b.py"], "content": ["import sys\n", "x = 1\n"]}),
+                   tmp_path / "code.parquet")
+    m = _write(tmp_path / "m.yaml", "name: t\nsources:\n  - {name: code, type: code, path: code.parquet}\n")
+    one_error_line(roots_cli("validate", str(m)), "sources[0] (code)", "no column(s) ['path']",
+                   "path_column", "columns are ['filename', 'content']")
+    fixed = _write(tmp_path / "ok.yaml", m.read_text().replace("path: code.parquet",
+                                                                "path: code.parquet, path_column: filename"))
+    assert roots_cli("validate", str(fixed)).returncode == 0
+
+
+def test_unknown_language_codes_are_errors_with_the_nearest_code(tmp_path):
+    _write(tmp_path / "a.jsonl", json.dumps({"text": FR_TEXT}) + "\n")
+    m = _write(tmp_path / "m.yaml", "name: t\nlanguages: [en, french, zz]\nsources:\n"
+                                    "  - {name: a, type: hf, path: json, data_files: a.jsonl}\n")
+    proc = roots_cli("validate", str(m))
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("roots: error: ") and len(lines) == 2, proc.stderr
+    assert "languages[1]: unknown language code 'french': did you mean 'fr'?" in lines[0]
+    assert "languages[2]: unknown language code 'zz'" in lines[1] and "ISO 639-1" in lines[1]
+    bad_source = _write(tmp_path / "s.yaml", "name: t\nsources:\n  - {name: a, type: hf, path: json, "
+                                             "data_files: a.jsonl, language: fr_FR}\n")
+    one_error_line(roots_cli("validate", str(bad_source)),
+                   "sources[0].language: unknown language code 'fr_FR': did you mean 'fr'?")
+    out = tmp_path / "out"  # a run refuses it the same way, before anything is written
+    one_error_line(roots_cli("run", str(bad_source), "--out", str(out)), "did you mean 'fr'?")
+    assert not out.exists()
+
+
+def test_a_source_of_only_dead_letters_fails_the_run_and_a_users_file_survives_overwrite(tmp_path):
+    """One run covers two promises: the exit code and top errors of a source that yields only dead letters, and
+    --overwrite deleting only what roots wrote (a user's file in shards/ and a folder of theirs in it stay)."""
+    _write(tmp_path / "good.jsonl", "".join(json.dumps({"text": t}) + "\n" for t in (FR_TEXT, EN_TEXT)))
+    _write(tmp_path / "bad.jsonl", "".join(json.dumps({"body": t}) + "\n" for t in (FR_TEXT, EN_TEXT, EN_TEXT[:60])))
+    m = _write(tmp_path / "m.yaml", "name: t\nsources:\n"
+                                    "  - {name: good, type: hf, path: json, data_files: good.jsonl}\n"
+                                    "  - {name: bad, type: hf, path: json, data_files: bad.jsonl}\n")
+    out = tmp_path / "out"
+    proc = roots_cli("run", str(m), "--out", str(out), "-q")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("roots: error: "))
+    assert lines[start].startswith("roots: error: source bad: all 3 of its documents failed to read"), proc.stderr
+    # the example of the error: the dead letter of smallest id, with its own line
+    assert re.fullmatch(r"  3 documents: bad\.jsonl:[123]: no field 'text' \(the source's text_column\); "
+                        r"fields are \['body'\]", lines[start + 1]), proc.stderr
+    report = json.loads((out / "report.json").read_text())  # the output is written all the same
+    good, bad = report["per_source"]["good"], report["per_source"]["bad"]
+    assert good["input"] == 2 and good["kept"] >= 1 and (bad["input"], bad["failed"]) == (3, 3)
+
+    mine = _write(out / "shards" / "notes.txt", "mine")
+    theirs = _write(out / "shards" / "fr" / "extra" / "keep.md", "theirs")
+    stale = _write(out / "shards" / "xx" / "xx-00000.arrow", "an earlier run's shard")
+    one_error_line(roots_cli("run", str(m), "--out", str(out), "-q"), "a finished roots run", "--overwrite")
+    proc = roots_cli("run", str(m), "--out", str(out), "-q", "--overwrite")
+    assert proc.returncode == 1, proc.stderr
+    assert mine.read_text() == "mine" and theirs.read_text() == "theirs" and not stale.parent.exists()
+    kept = [line for line in proc.stderr.splitlines() if line.startswith("roots: kept")]
+    assert kept == [f"roots: kept 2 files in {out} that roots did not write: shards/fr/extra/keep.md, "
+                    "shards/notes.txt"], proc.stderr
+    assert json.loads((out / "shards" / "index.json").read_text())["shards"]  # and the new shards are there

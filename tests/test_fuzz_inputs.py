@@ -532,7 +532,9 @@ def test_pipeline_on_every_bad_input_at_once(bad_inputs, tmp_path):
 
 def test_cli_never_prints_a_traceback(bad_inputs, tmp_path):
     proc = roots_cli("run", str(bad_inputs), "--out", str(tmp_path / "out"), "--no-progress", "-q")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # two sources yield nothing but dead letters: each is named
+    assert "roots: error: source code-parquet: all 2 of its documents failed to read" in proc.stderr
+    assert "roots: error: source parquet: its one document failed to read" in proc.stderr
     assert "Traceback" not in proc.stderr and "inputs failed to read" in proc.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["counts_add_up"] and report["failed_docs"] > 0

@@ -174,6 +174,22 @@ def test_cli_reports_hub_failures_without_traceback(hub, tmp_path):
     assert "org/absent" in res.stderr and "not checked" in res.stderr
 
 
+def test_validate_streams_the_first_rows_of_hub_datasets_offline(hub, tmp_path):
+    """A wrong text_column on a hub dataset is found by `validate` from its first rows, streamed from the cache
+    (offline: no network), with the columns the rows have; the right column validates."""
+    m = write_manifest(tmp_path, f"name: t\nsources:\n  - {{name: s, type: hf, path: org/web, config: fr, "
+                                 f"revision: '{OLD}', text_column: content}}\n")
+    res = roots_cli("validate", str(m))
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("roots: error: "), res.stderr
+    for needle in ("sources[0] (s)", "'org/web'", OLD, "its first 3 records all fail", "no field 'content'",
+                   "fields are ['text', 'url']"):
+        assert needle in lines[0], lines[0]
+    m.write_text(m.read_text().replace("text_column: content", "text_column: text"))
+    assert roots_cli("validate", str(m)).returncode == 0
+
+
 def test_gated_hub_error_says_how_to_log_in(hub):
     import httpx
     from huggingface_hub.errors import GatedRepoError

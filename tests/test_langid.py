@@ -63,3 +63,19 @@ def test_fixed_chinese_script_is_checked(model):
     (same,), (other,) = (identify_batch(model, [TEXTS["zh-hant"]], [want]) for want in ("zh-hant", "zh-hans"))
     assert same[0] == "zh-hant" and same[1] > 0.5
     assert other == ("zh-hans", 0.0)  # fastText is sure it is Chinese, but the script is the other one
+
+
+def test_languages_allow_list_judges_code_only_when_it_names_code_languages():
+    from pipeline.langid import AllowFn
+    from pipeline.stage import Removal
+
+    docs = [{"id": str(i), "language": lang} for i, lang in enumerate(["en", "fr", "code-python", "code-rust"])]
+
+    def kept(allowed):
+        return [r["language"] for r in AllowFn(allowed)(docs) if not isinstance(r, Removal)]
+
+    assert kept(["en"]) == ["en", "code-python", "code-rust"]  # natural languages only: all code stays
+    assert kept(["en", "code-python"]) == ["en", "code-python"]
+    removed = [r for r in AllowFn(["code-rust"])(docs) if isinstance(r, Removal)]
+    assert [(r.reason, r.value) for r in removed] == [("language", "en"), ("language", "fr"),
+                                                      ("language", "code-python")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import UserError
-from manifests.schema import check_inputs, load_manifest
+from manifests.schema import check_inputs, load_manifest, parse_manifest
 from tests.conftest import SAMPLE, roots_cli, write_manifest
 
 GOOD = """
@@ -37,6 +37,14 @@ def test_relative_paths_resolve_against_the_manifest(tmp_path):
         (GOOD.replace("path: json", "path: json\n    text_colum: body"), "sources[0].text_colum: unknown field"),
         (GOOD.replace("type: hf", "type: ftp"), "sources[0].type"),
         (GOOD + "languages: en\n", "languages"),
+        (GOOD + "languages: [en, eng]\n", "languages[1]: unknown language code 'eng': did you mean 'en'?"),
+        (GOOD + "languages: [zh]\n", "languages[0]: language code 'zh': roots splits Chinese by script"),
+        (GOOD + "languages: [en-latn]\n", "languages[0]: unknown language code 'en-latn': did you mean 'en'?"),
+        (GOOD + "languages: [zh_TW]\n", "did you mean 'zh-hant'?"),
+        (GOOD + "languages: [code-pyton]\n", "languages[0]: unknown programming language 'code-pyton': did you "
+                                              "mean 'code-python'?"),
+        (GOOD.replace("path: json", "path: json\n    language: French"), "sources[0].language: unknown language "
+                                                                        "code 'French': did you mean 'fr'?"),
         (GOOD + "output:\n  shard_bytes: -5\n", "output.shard_bytes"),
         (GOOD + "lid:\n  batch_size: many\n", "lid.batch_size"),
         ("name: t\nsources: []\n", "sources"),
@@ -106,3 +114,17 @@ def test_roots_manifest_validates_offline_and_covers_the_roots_languages(tmp_pat
     unconfirmed = text[text.index("# ---- not confirmed"):]
     listed = set(re.findall(r"(?<![\w-])([a-z]{2,3})(?![\w-])", unconfirmed))
     assert len(covered) >= 21 and set(ROOTS_46) - covered <= listed, set(ROOTS_46) - covered - listed
+
+
+def test_valid_language_codes_load():
+    """The codes documents get: ROOTS' 46, lid.176's labels in its own spelling (sh, tl, eml), ISO 639-3 codes
+    with no 639-1 code, romanised scripts, and code languages."""
+    from core.languages import ROOTS_46
+    from filters.lid_labels import language_code_problem
+
+    codes = [*ROOTS_46, "de", "sh", "tl", "eml", "arz", "yue", "ceb", "hi-latn", "code-python", "code-cpp"]
+    m = parse_manifest({"name": "t", "sources": [{"name": "s", "type": "hf", "path": "json", "data_files": "x",
+                                                   "language": "hi-latn"}], "languages": codes}, "m.yaml", ".")
+    assert m.languages == codes and m.sources[0].language == "hi-latn"
+    assert [c for c in ROOTS_46 if language_code_problem(c)] == []
+

@@ -94,7 +94,9 @@ def test_cli_run_report_progress_and_errors(tmp_path, monkeypatch):
                                         "  - {name: code, type: code, path: broken.tar.gz}\n")
     monkeypatch.setenv("ROOTS_PROGRESS_INTERVAL", "0.2")  # stderr is a pipe: plain progress lines, often
     res = roots_cli("run", str(manifest), "--out", str(tmp_path / "out"))
-    assert res.returncode == 0, res.stderr
+    assert res.returncode == 1, res.stderr  # the code source yields nothing but a dead letter: it says so
+    assert ("roots: error: source code: its one document failed to read, nothing of it is in the output"
+            in res.stderr and "  1 document: broken.tar.gz: archive is truncated" in res.stderr), res.stderr
     assert "Languages" in res.stdout and "counts add up" in res.stdout
     assert "2 inputs failed" in res.stderr and "dead_letter" in res.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())

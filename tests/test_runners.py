@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import queue
+import shutil
 import socket
 import subprocess
 import sys
@@ -157,12 +158,15 @@ def test_dataflow_mistakes_are_refused_before_submitting(offline_gcp, args, out,
 def test_remote_output_is_cleaned_written_and_reported_through_filesystems(sample_run, tmp_path):
     local = tmp_path / "bucket" / "out"
     for rel, text in (("shards/xx/xx-00099.arrow", "stale shard of an earlier run"), ("stats/ingest.json", "{"),
-                      ("shards/en/en-00000.arrow.tmp-1", "killed"), ("notes.txt", "mine")):
+                      ("shards/en/en-00000.arrow.tmp-1", "killed"), ("notes.txt", "mine"),
+                      ("shards/mine/list.txt", "mine too")):
         (local / rel).parent.mkdir(parents=True, exist_ok=True)
         (local / rel).write_text(text)
     report = run(str(SAMPLE), FakeBucketFileSystem.PREFIX + str(local), progress=False)
     assert report["counts_add_up"]
     assert (local / "notes.txt").read_text() == "mine"
+    assert (local / "shards" / "mine" / "list.txt").read_text() == "mine too"  # not roots': kept, even in shards/
+    shutil.rmtree(local / "shards" / "mine")  # (so the outputs compare equal below)
     assert not (local / "shards" / "xx").exists() and not list(local.rglob("*.tmp-*"))
     assert not (local / "beam.log").exists() and not (local / ".progress").exists()  # local-only parts
     assert output_bytes(local) == output_bytes(sample_run)

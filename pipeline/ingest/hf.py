@@ -20,7 +20,16 @@ from core.errors import UserError
 from core.fs import list_files
 from manifests.schema import Manifest, Source
 from pipeline.ingest.jsonl import _json_layout, _read_json_lines, _starts_with
-from pipeline.ingest.records import FAILED, Routed, _record, _rel, _text_record, failed
+from pipeline.ingest.records import (
+    FAILED,
+    PEEK_RECORDS,
+    Routed,
+    _record,
+    _rel,
+    _text_record,
+    failed,
+    first_records_problem,
+)
 
 _TRUE = ("1", "ON", "YES", "TRUE")
 
@@ -204,11 +213,13 @@ class HubCheck:
     notes: list[str] = field(default_factory=list)
 
 
-def check_hub_sources(manifest: Manifest) -> HubCheck:
+def check_hub_sources(manifest: Manifest, peek: int = PEEK_RECORDS) -> HubCheck:
     """Open every hub source as a run's planning would, so ``roots validate`` reports an unreachable dataset before
-    a run. Offline, a dataset absent from the Hugging Face cache is not checked (one note lists them) rather than
-    failed: validation must work without the network, and only the Hub could say whether the id exists; the run
-    itself then stops on it with the "not in the Hugging Face cache" message. Once the Hub proves unreachable, the
+    a run, and read its first ``peek`` rows (streaming: only the start of the first data file is fetched) as a run
+    reads them, so a wrong ``text_column`` is reported with the columns found (``first_records_problem``).
+    Offline, a dataset absent from the Hugging Face cache is not checked (one note lists them) rather than failed:
+    validation must work without the network, and only the Hub could say whether the id exists; the run itself
+    then stops on it with the "not in the Hugging Face cache" message. Once the Hub proves unreachable, the
     remaining hub sources are not tried (each would wait for the same timeout) and a note lists them."""
     check = HubCheck()
     uncached: list[str] = []
@@ -224,7 +235,9 @@ def check_hub_sources(manifest: Manifest) -> HubCheck:
             unreached.append(where)
             continue
         try:
-            open_hub(source)
+            problem = first_records_problem(_hub_records(manifest, source, open_hub(source)), peek)
+            if problem:
+                check.problems.append(f"sources[{i}] ({source.name}): {_where(source)}: {problem}")
         except HubUnreachable as e:
             check.problems.append(f"sources[{i}] ({source.name}): {e}")
             unreached.append(where)
@@ -236,6 +249,22 @@ def check_hub_sources(manifest: Manifest) -> HubCheck:
     if unreached[1:]:
         check.notes.append(_listed(unreached[1:], "not checked (the Hub is unreachable, see above)"))
     return check
+
+
+def _hub_records(manifest: Manifest, source: Source, ds) -> Iterator[Routed]:
+    """An opened hub dataset's rows as documents; a failure while streaming is the one message ``hub_error`` gives."""
+    locator = f"{source.path}@{source.revision or 'main'}"
+    rows = iter(ds)
+    n = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as e:  # noqa: BLE001 - the libraries raise many types; each becomes one clear message
+            raise hub_error(source, e) from None
+        yield _text_record(manifest, source, f"{locator}#record={n}", row)
+        n += 1
 
 
 def _listed(items: list[str], what: str, shown: int = 8) -> str:

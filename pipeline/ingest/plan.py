@@ -19,7 +19,7 @@ from manifests.schema import Manifest, Source
 from pipeline.ingest.code import read_code_archive, read_code_file, read_code_parquet
 from pipeline.ingest.hf import _data_files, open_hub, read_hf_file, read_hf_shard
 from pipeline.ingest.licenses import with_licenses
-from pipeline.ingest.records import Routed
+from pipeline.ingest.records import PEEK_RECORDS, Routed, first_records_problem
 
 
 def _source(manifest: Manifest, name: str) -> Source:
@@ -160,3 +160,40 @@ def _hub_units(source: Source) -> list[Unit]:
     ds = open_hub(source)
     return [HfShard(source.name, i, ds.num_shards)
             for i in range(ds.num_shards)]
+
+
+def check_first_records(manifest: Manifest, n: int = PEEK_RECORDS) -> list[str]:
+    """``roots validate``'s look at the data of local sources: the first ``n`` documents of each source's first
+    file (data file, parquet dump or archive) are read as a run reads them, and a source whose documents all fail
+    is a problem naming it (``first_records_problem``: a wrong ``text_column``, a dump without its ``path``
+    column). Code folders are skipped (each file is a document of its own: no column to get wrong); hub sources are
+    looked at by ``check_hub_sources``, which opens them anyway."""
+    problems = []
+    for i, source in enumerate(manifest.sources):
+        first = _first_unit(manifest, source)
+        if first is None:
+            continue
+        problem = first_records_problem(_raw_read(manifest, source, first), n)
+        if problem:
+            problems.append(f"sources[{i}] ({source.name}): {first.where(manifest)}: {problem}")
+    return problems
+
+
+def _first_unit(manifest: Manifest, source: Source) -> Unit | None:
+    """The unit a source's documents start with, found without listing a code folder."""
+    if source.type == "hf":
+        files = _data_files(manifest, source) if source.is_local else []
+        return HfFile(source.name, files[0]) if files else None
+    root = manifest.resolve(source.path)
+    if is_folder(root):
+        return None
+    return CodeParquet(source.name, root) if root.endswith(".parquet") else CodeArchive(source.name, root)
+
+
+def _raw_read(manifest: Manifest, source: Source, unit: Unit) -> Iterator[Routed]:
+    """A unit's documents without the licence step (which reads LICENSE files: not needed to see a column)."""
+    if isinstance(unit, CodeParquet):
+        return read_code_parquet(manifest, source, unit.path)
+    if isinstance(unit, CodeArchive):
+        return read_code_archive(manifest, source, unit.path)
+    return unit.read(manifest)

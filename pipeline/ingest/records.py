@@ -7,11 +7,13 @@ counts add up downstream.
 
 from __future__ import annotations
 
+import itertools
 import json
 import lzma
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 from manifests.schema import Manifest, Source
@@ -98,3 +100,24 @@ def _text_record(manifest: Manifest, source: Source, locator: str, row: Any) -> 
 def _describe(e: BaseException) -> str:
     name = type(e).__name__
     return f"{type(e).__module__ + '.' if name == 'error' else ''}{name}: {e}"  # zlib.error, not just "error"
+
+
+#: records of each source ``roots validate`` reads: enough to see a wrong column, few enough to stay instant
+PEEK_RECORDS = 5
+
+
+def first_records_problem(routed: Iterable[Routed], n: int = PEEK_RECORDS) -> str | None:
+    """What is wrong when the first ``n`` documents of a source all fail to read (a wrong ``text_column``, a
+    parquet dump without its ``path`` column, a file in another format): the first one's error, which names the
+    columns found. ``None`` when any of them reads (kept, or removed by a check) or there are none. Reading stops
+    after ``n`` documents: the source is never read whole."""
+    it = iter(routed)
+    try:
+        seen = list(itertools.islice(it, n))
+    finally:
+        if hasattr(it, "close"):
+            it.close()  # a generator reading a file: its file is closed now, not when it is collected
+    if not seen or any(route != FAILED for route, _ in seen):
+        return None
+    what = "its first record fails" if len(seen) == 1 else f"its first {len(seen)} records all fail"
+    return f"{what} to read, so a run would keep nothing of it: {seen[0][1]['error']}"
