@@ -46,8 +46,8 @@ from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, manifest_record, writ
 from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.ingest.transform import unit_key
-from pipeline.pii import KeptPlaceholders
 from pipeline.outputs import OUTPUT_PARTS, clear_local, kept_note, remote_deletions, roots_files  # noqa: F401 (OUTPUT_PARTS re-exported)
+from pipeline.pii import KeptPlaceholders
 from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat, mark_off
 from pipeline.stage import BatchStage
 from pipeline.stages import STAGES, WRITERS, RunContext
