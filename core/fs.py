@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import uuid
 from typing import IO, Any
 
@@ -19,6 +20,9 @@ from core.errors import UserError
 
 #: marks a file that is still being written (or was orphaned by a killed or retried worker)
 TMP_MARK = ".tmp-"
+#: a temporary name as ``tmp_name`` makes it: the mark and a uuid4 in hex, at the end (a user's ``notes.tmp-v2.md``
+#: is not one, so a run never deletes it)
+_TMP_NAME = re.compile(re.escape(TMP_MARK) + r"[0-9a-f]{32}$")
 
 
 def is_remote(path: str) -> bool:
@@ -37,7 +41,8 @@ def tmp_name(path: str) -> str:
 
 
 def is_tmp(path: str) -> bool:
-    return TMP_MARK in path.rsplit("/", 1)[-1]
+    """Whether ``path`` is a temporary file roots wrote (``tmp_name``), left by a killed run."""
+    return _TMP_NAME.search(path.rsplit("/", 1)[-1]) is not None
 
 
 def write_atomically(path: str, data: bytes) -> None:

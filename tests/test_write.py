@@ -9,6 +9,7 @@ import apache_beam as beam
 import datasets
 import pyarrow as pa
 
+from core.fs import is_tmp, tmp_name
 from pipeline.run import make_runner
 from pipeline.write import SHARD_SCHEMA, encode_arrow, shard_count, shard_row, stable_bucket, write_kept
 from tests.conftest import read_arrow, tree_bytes
@@ -64,3 +65,9 @@ def test_encode_arrow_is_deterministic_and_nullable():
     assert encode_arrow(rows, SHARD_SCHEMA) == encode_arrow(rows, SHARD_SCHEMA)
     table = pa.ipc.open_file(pa.BufferReader(encode_arrow(rows, SHARD_SCHEMA))).read_all()
     assert table.column("lid_score").to_pylist() == [None]
+
+
+def test_only_roots_own_temporary_names_count_as_leftovers():
+    assert is_tmp(tmp_name("out/shards/fr/fr-00000.arrow")) and is_tmp(tmp_name("gs://b/out/index.json"))
+    for mine in ("out/shards/notes.tmp-v2.md", "out/shards/a.tmp-", "out/shards/a.tmp-0123", "x.tmp-dir/readme"):
+        assert not is_tmp(mine), mine
