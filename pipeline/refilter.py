@@ -6,17 +6,29 @@ The job is the run's own pipeline (``pipeline.run.build_pipeline``) with its fir
 
 ```
 ReadRun (shards/ + removed/ + dead_letter/ + attributes/, joined by id) ─▶ LanguageFilter ─▶ QualityFilter (stored
-values, new cut-offs) ─▶ TemplateLines ─▶ PiiRedact ─▶ Dedup ─▶ the same writers
+values, new cut-offs) ─▶ the text stages (carried documents let by) ─▶ Dedup (stored keys) ─▶ the same writers
 ```
 
 ``ReadRun`` gives back every document as it left language ID: its text is the written one with the attributes'
 ``restore`` patches undone (``filters.restore``), so it is byte for byte the text the quality filter saw. Documents
 removed while reading or normalising are written again as they were; dead-lettered ones stay dead letters. The
-quality filter decides from the stored check values with the new cut-offs (code files keep their verdict), ROOTS'
-word removal, template lines and PII redaction run again on the new survivors, and dedup is recomputed over them
-from their texts (its inputs: MinHash signatures are not stored, at 4 bytes per permutation a document they would
-cost more than the attributes' byte budget), so clusters stay exact. The output is byte-identical to a full run
-with NEW.yaml (``tests/test_refilter.py``).
+quality filter decides from the stored check values with the new cut-offs (code files keep their verdict).
+
+Only documents whose text can change are worked on again. A document that reached dedup in the run and is kept
+again is *carried*: it leaves the quality filter with the text, ``restore`` patches and PII counts it had when it
+reached dedup, and every batch stage after the quality filter in ``STAGES``' order lets it by (:class:`SkipCarried`,
+giving the stage's stats the tallies it gave in the run). Only newly kept documents get ROOTS' word removal and the
+later text stages. With template lines on (their frequent lines are counted over the survivors, so a survivor's
+text depends on the others) nothing is carried and every survivor's text is worked out again.
+
+Dedup is recomputed over the new survivors with the stage's own steps, so clusters stay exact
+(:class:`StoredKeysDedup`): a carried document's exact key and LSH band keys come from the attributes
+(``dedup_exact``, ``dedup_bands``) when the run's ``dedup`` settings give the same keys; newly kept documents are
+fingerprinted from their texts; the band keys of all survivors are counted, and a MinHash signature (needed to
+verify candidate pairs and for the near-duplicate value) is computed, from the text, only for a document that
+shares a bucket with another survivor: one alone in every bucket is in no candidate pair. New LSH settings (another
+threshold, number of permutations, n-gram size) make every fingerprint be computed from the texts. The output is
+byte-identical to a full run with NEW.yaml (``tests/test_refilter.py``).
 
 Only what the stored values can answer may change: quality cut-offs (``*_cutoff`` fields under
 ``filters.defaults`` and ``filters.languages``, ``filters.small_document_min_words``), a narrower ``languages``
