@@ -115,6 +115,9 @@ def test_with_stored_dedup_keys_byte_identical_to_a_full_run(runs):
     full, refiltered = output_bytes(runs / "full-cutoffs"), output_bytes(runs / "refiltered-cutoffs")
     assert [k for k in sorted(set(full) | set(refiltered)) if full.get(k) != refiltered.get(k)] == []
     assert tree_bytes(runs / "full-cutoffs" / "attributes") == tree_bytes(runs / "refiltered-cutoffs" / "attributes")
+    for stats in ("pii.json", "dedup.json"):  # PII counts of the documents let by come from their attributes
+        assert (runs / "full-cutoffs" / "stats" / stats).read_bytes() == (
+            runs / "refiltered-cutoffs" / "stats" / stats).read_bytes()
 
 
 def test_cutoffs_move_documents_and_change_a_clusters_kept_member(runs):
