@@ -15,6 +15,14 @@ one float column per check of ``filters.NL_CHECKS``   each quality check's value
                                              turn the written text back into the text that left language ID
                                              (before PII redaction, word removal and template lines; null:
                                              unchanged); ``roots refilter`` needs it
+``dedup_exact``                              the exact-dedup key (20 sha1 bytes of the normalised text; null: not
+                                             deduplicated, or nothing left after normalising)
+``dedup_bands``                              the MinHash LSH band keys (``bands`` little-endian uint64, for the
+                                             run's ``dedup`` settings; null: no shingles, near dedup off or not
+                                             reached). With them ``roots refilter`` finds which survivors share a
+                                             bucket without the texts, and computes MinHash signatures only for
+                                             those (the signatures themselves, 4 bytes a permutation, would cost
+                                             more than the byte budget)
 
 The stages put these values on the records they pass on (``measures``, ``pii``, ``restore``, ``exact_cluster``,
 ``near_cluster``, see ``pipeline.stage``), so no extra join by id is needed: the writer takes the final kept and
@@ -32,7 +40,7 @@ import pyarrow as pa
 
 from filters import NL_CHECKS, PII_CATEGORIES
 from manifests.schema import Manifest
-from pipeline.stage import Record
+from pipeline.stage import DEDUP_KEYS, Record
 from pipeline.write import WriteShards
 
 ATTRIBUTES = "attributes"
@@ -56,6 +64,8 @@ ATTRIBUTES_SCHEMA = pa.schema([
     ("exact_cluster", pa.string()),
     ("near_cluster", pa.string()),
     ("restore", pa.string()),
+    ("dedup_exact", pa.binary()),
+    ("dedup_bands", pa.binary()),
 ])
 
 #: bytes a row takes before its strings (for the shard count: a language's attributes are split like its shards)
@@ -81,6 +91,7 @@ def attribute_row(rec: Record) -> dict[str, Any]:
         "near_cluster": rec.get("near_cluster"),
         "restore": json.dumps(restore, ensure_ascii=False, separators=(",", ":")) if restore else None,
     }
+    row["dedup_exact"], row["dedup_bands"] = rec.get(DEDUP_KEYS) or (None, None)
     row.update({name: measures.get(name) for name in NL_CHECKS})
     row.update({col: None if pii is None else pii.get(cat, 0) for cat, col in PII_COLUMNS.items()})
     return row
@@ -90,7 +101,8 @@ def row_size(rec: Record) -> int:
     """About how many bytes ``rec``'s attributes row takes (its strings and the fixed columns)."""
     strings = (rec.get("id"), rec.get("source"), rec.get("locator"), rec.get("reason"), rec.get("stage"))
     patches = rec.get("restore")
-    return _ROW_BYTES + sum(len(s) for s in strings if s) + (len(json.dumps(patches)) if patches else 0)
+    keys = sum(len(k) for k in rec.get(DEDUP_KEYS) or () if k)
+    return _ROW_BYTES + keys + sum(len(s) for s in strings if s) + (len(json.dumps(patches)) if patches else 0)
 
 
 def write_attributes(root: str, shard_bytes: int) -> WriteShards:

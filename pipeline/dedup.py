@@ -42,7 +42,7 @@ import numpy as np
 from apache_beam import pvalue
 
 from filters.dedup import DedupParams, band_keys, exact_keys, jaccard_estimate, signatures_batch
-from pipeline.stage import FAILED, REMOVED, Record, StageOutput, failed, removed, stamped
+from pipeline.stage import DEDUP_KEYS, FAILED, REMOVED, Record, StageOutput, failed, removed, stamped
 
 log = logging.getLogger(__name__)
 
@@ -227,26 +227,63 @@ def _member(key: Any, value: Any) -> tuple[Any, tuple[bool, Any]]:
 # ------------------------------------------------------------------------------------------- fingerprints
 
 
-class _Fingerprint(beam.DoFn):
-    """Batch of records → ``(id, record)``; tagged ``fp``: ``(id, Fingerprint)``; tagged ``failed``."""
+#: a record field holding its fingerprint ``(exact key, signature, band keys)`` worked out before the stage
+#: (``roots refilter``: from the keys a run stored); the stage takes it as is and drops the field
+GIVEN_FP = "_fingerprint"
+#: the record field the stage leaves with ``keys`` on (attributes): ``(exact key, band keys)``, see
+#: :func:`stored_keys`
+KEYS = DEDUP_KEYS
 
-    def __init__(self, params: DedupParams, exact: bool, near: bool) -> None:
+
+def band_bytes(sig: bytes | None, bands: int, rows: int) -> bytes | None:
+    """The LSH band keys of a signature, packed as ``bands`` little-endian uint64 (what attributes store)."""
+    if sig is None:
+        return None
+    keys = band_keys(np.frombuffer(sig, dtype="<u4")[None, :], bands, rows)[0]
+    return np.asarray(keys, dtype="<u8").tobytes()
+
+
+def stored_keys(key: str | None, bands: bytes | None) -> tuple[bytes | None, bytes | None]:
+    """A document's dedup keys as attributes store them: the exact key's 20 sha1 bytes and the packed band keys."""
+    return (bytes.fromhex(key) if key else None), bands
+
+
+def compute_fingerprints(batch: list[Record], params: DedupParams, exact: bool, near: bool,
+                         bands: bool) -> list[tuple[str | None, bytes | None, bytes | None]]:
+    """Per record, from its text: ``(exact key, MinHash signature, packed band keys)`` (each ``None`` when switched
+    off or not computable; band keys only with ``bands``)."""
+    texts = [r["text"] for r in batch]
+    keys = exact_keys(texts) if exact else [None] * len(batch)
+    sigs = signatures_batch(texts, [r.get("language") for r in batch], params) if near else [None] * len(batch)
+    packed = [band_bytes(s, *params.bands_rows) if bands else None for s in sigs]
+    return list(zip(keys, sigs, packed, strict=True))
+
+
+def _given_or(batch: list[Record], compute: Callable[[list[Record]], list[tuple]]) -> list[tuple]:
+    """Each record's :data:`GIVEN_FP`, or what ``compute`` gives for the ones without it (in one call)."""
+    computed = iter(compute([r for r in batch if GIVEN_FP not in r]))
+    return [r[GIVEN_FP] if GIVEN_FP in r else next(computed) for r in batch]
+
+
+class _Fingerprint(beam.DoFn):
+    """Batch of records → ``(id, record)``; tagged ``fp``: ``(id, Fingerprint)``; tagged ``failed``. With ``keys``
+    each record leaves with its exact and band keys (:data:`KEYS`), for the attributes."""
+
+    def __init__(self, params: DedupParams, exact: bool, near: bool, keys: bool = False) -> None:
         self.params = params
         self.exact = exact
         self.near = near
+        self.keys = keys
 
     def setup(self) -> None:
         self.docs = beam.metrics.Metrics.counter(STAGE, "fingerprinted")
         self.no_sig = beam.metrics.Metrics.counter(STAGE, "no_shingles")
 
-    def _fingerprints(self, batch: list[Record]) -> list[tuple[str | None, bytes | None]]:
-        texts = [r["text"] for r in batch]
-        keys = exact_keys(texts) if self.exact else [None] * len(batch)
-        if self.near:
-            sigs = signatures_batch(texts, [r.get("language") for r in batch], self.params)
-        else:
-            sigs = [None] * len(batch)
-        return list(zip(keys, sigs, strict=True))
+    def _compute(self, batch: list[Record]) -> list[tuple[str | None, bytes | None, bytes | None]]:
+        return compute_fingerprints(batch, self.params, self.exact, self.near, self.keys)
+
+    def _fingerprints(self, batch: list[Record]) -> list[tuple[str | None, bytes | None, bytes | None]]:
+        return _given_or(batch, self._compute)
 
     def process(self, batch: list[Record]) -> Iterator[Any]:
         good = []
@@ -267,10 +304,13 @@ class _Fingerprint(beam.DoFn):
                 except Exception as e:  # any error of one document becomes its dead letter
                     yield pvalue.TaggedOutput(FAILED, stamped(failed(r, f"{NAME}: {type(e).__name__}: {e}"), NAME))
             good = ok
-        for r, (key, sig) in zip(good, results, strict=True):
+        for r, (key, sig, bands) in zip(good, results, strict=True):
             self.docs.inc()
             if self.near and sig is None:
                 self.no_sig.inc()
+            r = {k: v for k, v in r.items() if k != GIVEN_FP}
+            if self.keys:
+                r[KEYS] = stored_keys(key, bands)
             yield r["id"], r
             yield pvalue.TaggedOutput(_FP, (r["id"], (r.get("language") or "", key, sig)))
 
@@ -737,7 +777,8 @@ class Dedup(beam.PTransform):
         fps = (
             records
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
-            | "Fingerprint" >> beam.ParDo(_Fingerprint(p, p.exact, p.near)).with_outputs(_FP, FAILED, main="rec")
+            | "Fingerprint" >> beam.ParDo(_Fingerprint(p, p.exact, p.near, self.clusters)).with_outputs(
+                _FP, FAILED, main="rec")
         )
         stat_parts = []
         if not (p.exact and p.near):

@@ -31,7 +31,7 @@ from reports.card import CARD_NAME
 TOP_FILES = frozenset({"report.json", "report.html", "beam.log", ".roots-run.json", "tune.html", CARD_NAME})
 #: folders of shards written by ``pipeline.write.WriteShards``, and the format of their shards
 SHARD_FOLDERS = {"shards": "arrow", "removed": "arrow", "dead_letter": "jsonl"}
-STATS_FILES = frozenset({*(s.stats for s in STAGES if s.stats), "profiles.json"})
+STATS_FILES = frozenset({*(s.stats for s in STAGES if s.stats), "profiles.json", "pii_kept.json"})
 _TMP = re.compile(re.escape(TMP_MARK) + r"[0-9a-f]+$")
 _SHARD = re.compile(r"(?P<group>[^/]+)/(?P=group)-\d{5,}\.(?P<fmt>arrow|jsonl)")
 

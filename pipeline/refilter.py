@@ -6,16 +6,31 @@ The job is the run's own pipeline (``pipeline.run.build_pipeline``) with its fir
 
 ```
 ReadRun (shards/ + removed/ + dead_letter/ + attributes/, joined by id) ─▶ LanguageFilter ─▶ PiiRedact ─▶
-QualityFilter (stored values, new cut-offs) ─▶ TemplateLines ─▶ Dedup ─▶ the same writers
+QualityFilter (stored values, new cut-offs) ─▶ the text stages (carried documents let by) ─▶ Dedup (stored keys)
+─▶ the same writers
 ```
 
 ``ReadRun`` gives back every document as it left language ID: its text is the written one with the attributes'
 ``restore`` patches undone (``filters.restore``), so it is byte for byte the text PII redaction saw. Documents
-removed while reading or normalising are written again as they were; dead-lettered ones stay dead letters. The
-quality filter decides from the stored check values with the new cut-offs (code files keep their verdict); PII
-redaction (before it, as in a run), ROOTS' word removal and template lines run again on the new survivors, and dedup
-is recomputed over them from their texts (its inputs: MinHash signatures are not stored, at 4 bytes per permutation
-a document they would cost more than the attributes' byte budget), so clusters stay exact. The output is
+removed while reading or normalising are written again as they were; dead-lettered ones stay dead letters. PII
+redaction runs again on every document (it comes before the quality filter, as in a run, so that ROOTS' word
+removal never deletes an address or a key); the quality filter decides from the stored check values with the new
+cut-offs (code files keep their verdict), and counts the words its word removal takes from every kept document.
+
+Only documents whose text can change are worked on again. A document that reached dedup in the run and is kept
+again is *carried*: it leaves the quality filter with the text, ``restore`` patches and PII counts it had when it
+reached dedup, and every batch stage after the quality filter in ``STAGES``' order lets it by (:class:`SkipCarried`,
+giving the stage's stats the tallies it gave in the run). Only newly kept documents get ROOTS' word removal and the
+later text stages. With template lines on (their frequent lines are counted over the survivors, so a survivor's
+text depends on the others) nothing is carried and every survivor's text is worked out again.
+
+Dedup is recomputed over the new survivors with the stage's own steps, so clusters stay exact
+(:class:`StoredKeysDedup`): a carried document's exact key and LSH band keys come from the attributes
+(``dedup_exact``, ``dedup_bands``) when the run's ``dedup`` settings give the same keys; newly kept documents are
+fingerprinted from their texts; the band keys of all survivors are counted, and a MinHash signature (needed to
+verify candidate pairs and for the near-duplicate value) is computed, from the text, only for a document that
+shares a bucket with another survivor: one alone in every bucket is in no candidate pair. New LSH settings (another
+threshold, number of permutations, n-gram size) make every fingerprint be computed from the texts. The output is
 byte-identical to a full run with NEW.yaml (``tests/test_refilter.py``).
 
 Only what the stored values can answer may change: quality cut-offs (``*_cutoff`` fields under
@@ -30,26 +45,34 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 
 from core.errors import UserError
 from core.fs import join
 from core.languages import is_code
 from filters import CUTOFF_FIELDS, NL_CHECKS, FilterConfig, remove_words_batch, verdict_of
+from filters.dedup import DedupParams, signatures_batch
 from filters.restore import restore
 from manifests.schema import Manifest, load_manifest, parse_manifest
-from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE
+from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, PII_COLUMNS
+from pipeline.dedup import GIVEN_FP, compute_fingerprints
+from pipeline.dedup import NAME as DEDUP
 from pipeline.quality import removed_words_tallies, summarise_word_removal
 from pipeline.stage import REMOVED, BatchFn, BatchStage, Profiles, Record, Removal, StageOutput, Tally, with_text
+from pipeline.stages import STAGES, RunContext, Stage
 
 #: stages that ran before language ID finished: what they removed is written again as it was
 _EARLY = ("Ingest", "Normalize")
 #: manifest fields refilter may change, besides the cut-offs inside filters.defaults / filters.languages
 _FREE = ("name", "languages", "dedup", "attributes")
+#: the record field of a document that reached dedup in the run and is kept again: what it had there (``text``,
+#: ``restore``, ``pii``, ``keys``: the stored dedup keys); its text stages are not run again
+CARRIED = "_carried"
 
 
 # ------------------------------------------------------------------------------------------------ the manifests
@@ -149,9 +172,21 @@ def _measures(attr: dict[str, Any]) -> dict[str, float | None] | None:
     return {name: attr[name] for name in NL_CHECKS}
 
 
-def _replay(item: tuple[str, dict[str, Any]]) -> Iterator[Any]:
+def _final(attr: dict[str, Any], row: dict[str, Any], patches: list[Any]) -> dict[str, Any]:
+    """What a document that reached dedup in the run had when it got there: its text, its ``restore`` patches, its
+    PII counts and, when the attributes have them, its dedup keys (:data:`CARRIED`)."""
+    pii = {cat: attr[col] for cat, col in PII_COLUMNS.items()}
+    final = {"text": row["text"], "restore": patches,
+             "pii": None if all(n is None for n in pii.values()) else pii}
+    if "dedup_exact" in attr:  # runs from before the keys were stored have no such column
+        final["keys"] = (attr["dedup_exact"], attr["dedup_bands"])
+    return final
+
+
+def _replay(item: tuple[str, dict[str, Any]], carry: bool = False) -> Iterator[Any]:
     """One document of the finished run (its attributes row and its shard or removed row) → the record as it left
-    language ID (with ``measures`` and, for code, its stored verdict), or its early removal as it was."""
+    language ID (with ``measures`` and, for code, its stored verdict), or its early removal as it was. With
+    ``carry``, a document that reached dedup also brings what it had there (:data:`CARRIED`)."""
     doc_id, joined = item
     attrs, rows = list(joined["attr"]), [*joined["kept"], *joined["removed"]]
     if len(attrs) != 1 or len(rows) != 1:
@@ -167,6 +202,8 @@ def _replay(item: tuple[str, dict[str, Any]]) -> Iterator[Any]:
            "meta": row["meta"], "stored_measures": _measures(attr)}
     if attr["stage"] == "QualityFilter" and is_code(attr["language"]):
         rec["stored_verdict"] = (row["reason"], json.loads(row["value"]))
+    if carry and attr["stage"] in (None, DEDUP):
+        rec[CARRIED] = _final(attr, row, patches)
     yield rec
 
 
@@ -175,9 +212,9 @@ class ReadRun(beam.PTransform):
     language ID (kept), the documents removed while reading or normalising (removed, as they were) and the dead
     letters (failed, as they were)."""
 
-    def __init__(self, run_out: str):
+    def __init__(self, run_out: str, carry: bool = False):
         super().__init__()
-        self.run_out = run_out
+        self.run_out, self.carry = run_out, carry
 
     def _read(self, p: beam.Pipeline, sub: str, reader) -> beam.PCollection:
         return (p | f"{sub}Files" >> beam.Create(_index_paths(self.run_out, sub))
@@ -188,7 +225,7 @@ class ReadRun(beam.PTransform):
             {"attr": self._read(p, ATTRIBUTES, _arrow_rows), "kept": self._read(p, "shards", _arrow_rows),
              "removed": self._read(p, "removed", _arrow_rows)}
             | "JoinById" >> beam.CoGroupByKey()
-            | "Replay" >> beam.FlatMap(_replay).with_outputs(REMOVED, main="kept")
+            | "Replay" >> beam.FlatMap(_replay, self.carry).with_outputs(REMOVED, main="kept")
         )
         dead = (p | "DeadLetterFiles" >> beam.Create(_index_paths(self.run_out, "dead_letter"))
                 | "ReadDeadLetters" >> beam.FlatMap(_jsonl_rows))
@@ -205,17 +242,15 @@ class StoredFilterFn(BatchFn):
     def _one(self, rec: Record) -> Iterator[Record | Removal | Tally]:
         stored = rec.pop("stored_verdict", None)
         measures = rec.pop("stored_measures", None)
+        final = rec.pop(CARRIED, None)
         if self.record and measures is not None:
             rec["measures"] = measures
         language = rec["language"] or "unknown"
         if is_code(language):
-            yield Removal(rec, *stored) if stored else rec
+            yield Removal(rec, *stored) if stored else self._kept(rec, None, final)
             return
         checks = None if self.profiles is None else self.profiles.get(rec.get("source"))
         params = self.config.params_for(language)
-        text, removed = rec["text"], {}
-        if checks is None or "remove_words" in checks:
-            ((text, removed),) = remove_words_batch([text], params)
         words = measures["number_words"]
         if checks is not None and "small_document" in checks and words < self.config.small_document_min_words:
             yield Removal(rec, "small_document", words)
@@ -224,8 +259,24 @@ class StoredFilterFn(BatchFn):
         if not verdict.keep:
             yield Removal(rec, verdict.reason, verdict.value)
             return
-        yield from removed_words_tallies(language, removed)
-        yield with_text(rec, text, self.record)
+        text = rec["text"]
+        if checks is None or "remove_words" in checks:  # carried documents too: the report counts their words
+            ((text, removed),) = remove_words_batch([text], params)
+            yield from removed_words_tallies(language, removed)
+        yield self._kept(rec, text, final)
+
+    def _kept(self, rec: Record, text: str | None, final: dict[str, Any] | None) -> Record:
+        """A kept document: one the run took to dedup leaves with the text, patches and PII counts it had there,
+        marked :data:`CARRIED` so the text stages let it by; any other goes on with ROOTS' word removal done
+        (``text``; ``None``: unchanged, code)."""
+        if final is None:
+            return rec if text is None else with_text(rec, text, self.record)
+        rec = {**rec, "text": final["text"], CARRIED: final}
+        if self.record:
+            rec["restore"] = final["restore"]
+            if final["pii"] is not None:
+                rec["pii"] = final["pii"]
+        return rec
 
     def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal | Tally]:
         for rec in batch:
@@ -246,6 +297,139 @@ class StoredQuality(BatchStage):
 
     def summarise(self, pipeline, tallies):
         return None if tallies is None else summarise_word_removal(tallies)
+
+
+# ------------------------------------------------------------------------------------------------ carried documents
+def _pii_tallies(final: dict[str, Any]) -> list[Tally]:
+    return [Tally(cat, n) for cat, n in (final["pii"] or {}).items() if n]
+
+
+#: what a text stage tallies for a document it lets by (its ``stats`` must come out as in a full run)
+_STORED_TALLIES: dict[str, Callable[[dict[str, Any]], list[Tally]]] = {"PiiRedact": _pii_tallies}
+
+
+class LetCarriedBy(BatchFn):
+    """A text stage's function that lets :data:`CARRIED` documents by, unchanged, with the tallies the stage gave
+    them in the run; the others go through the stage's own function."""
+
+    def __init__(self, stage: str, inner: BatchFn):
+        self.stage, self.inner = stage, inner
+        self.tallies = _STORED_TALLIES.get(stage, lambda final: [])
+
+    def setup(self) -> None:
+        self.inner.setup()
+
+    def __call__(self, batch: list[Record], **side) -> Iterator[Any]:
+        carried = [r for r in batch if CARRIED in r]
+        if len(carried) < len(batch):
+            yield from self.inner([r for r in batch if CARRIED not in r], **side)
+        for rec in carried:
+            yield from self.tallies(rec[CARRIED])
+            yield rec
+
+
+class SkipCarried(BatchStage):
+    """A text stage between the quality filter and dedup (``STAGES``' order), for refilter: documents that reached
+    dedup in the run and are still kept come through with the text they had there, and are let by."""
+
+    def __init__(self, inner: BatchStage):
+        super().__init__(inner.enabled)
+        self.inner, self.name, self.max_batch = inner, inner.name, inner.max_batch
+
+    def batch_fn(self) -> BatchFn:
+        return LetCarriedBy(self.name, self.inner.batch_fn())
+
+    def corpus_inputs(self, docs: beam.PCollection) -> dict[str, Any]:
+        return self.inner.corpus_inputs(docs)
+
+    def summarise(self, pipeline: beam.Pipeline, tallies: beam.PCollection | None) -> beam.PCollection | None:
+        return self.inner.summarise(pipeline, tallies)
+
+
+def _same_fingerprints(old: DedupParams, new: DedupParams) -> bool:
+    """Whether keys the run stored are the ones ``new`` computes: exact keys when exact dedup ran, band keys when
+    near dedup ran with the same shingles, permutations and bands."""
+    def lsh(p: DedupParams) -> tuple:
+        return p.num_perm, p.seed, p.ngram, p.char_ngram, p.code_ngram, p.bands_rows
+
+    return (old.exact or not new.exact) and (not new.near or (old.near and lsh(old) == lsh(new)))
+
+
+def _band_elements(rec: Record) -> Iterator[tuple[str, int, int]]:
+    """``(language, band, key)`` of each stored band key of a record (as dedup's buckets are keyed)."""
+    bands = rec[GIVEN_FP][2] if GIVEN_FP in rec else None
+    if bands:
+        lang = rec.get("language") or ""
+        yield from ((lang, i, int(h)) for i, h in enumerate(np.frombuffer(bands, dtype="<u8")))
+
+
+class _GivenFingerprints(beam.DoFn):
+    """Records → the same with their fingerprint (``pipeline.dedup.GIVEN_FP``): from the stored keys for a carried
+    document (no signature yet), computed from the text for a newly kept one."""
+
+    def __init__(self, params: DedupParams, use_stored: bool, skip: frozenset[str]):
+        self.params, self.use_stored, self.skip = params, use_stored, skip
+
+    def _stored(self, rec: Record) -> tuple | None:
+        keys = (rec.get(CARRIED) or {}).get("keys")
+        if not self.use_stored or keys is None:
+            return None
+        exact, bands = keys
+        return (exact.hex() if exact and self.params.exact else None), None, (bands if self.params.near else None)
+
+    def process(self, batch):  # no annotations: Beam would check them as type hints
+        stored = [self._stored(r) for r in batch]
+        todo = [r for r, s in zip(batch, stored, strict=True) if s is None and r["source"] not in self.skip]
+        computed = iter(compute_fingerprints(todo, self.params, self.params.exact, self.params.near, True))
+        for rec, given in zip(batch, stored, strict=True):
+            rec = {k: v for k, v in rec.items() if k != CARRIED}
+            if given is None and rec["source"] not in self.skip:
+                given = next(computed)
+            yield rec if given is None else {**rec, GIVEN_FP: given}
+
+
+class _NeededSignatures(beam.DoFn):
+    """A stored fingerprint gets its MinHash signature (from the text) only when one of its band keys is shared with
+    another survivor (side input ``shared``): a document alone in every bucket has no candidate pair, so no
+    near-dedup step would ever read its signature."""
+
+    def __init__(self, params: DedupParams):
+        self.params = params
+        self._shared: tuple[int, frozenset] | None = None
+
+    def process(self, batch, shared):  # no annotations: Beam would check them as type hints
+        if self._shared is None or self._shared[0] != id(shared):
+            self._shared = (id(shared), frozenset(shared))
+        needed = [r for r in batch if GIVEN_FP in r and r[GIVEN_FP][1] is None
+                  and any(e in self._shared[1] for e in _band_elements(r))]
+        sigs = iter(signatures_batch([r["text"] for r in needed], [r.get("language") for r in needed], self.params))
+        wanted = {id(r) for r in needed}
+        for rec in batch:
+            if id(rec) in wanted:
+                key, _, bands = rec[GIVEN_FP]
+                rec = {**rec, GIVEN_FP: (key, next(sigs), bands)}
+            yield rec
+
+
+class StoredKeysDedup(beam.PTransform):
+    """``Dedup`` in a refilter, over the new survivors: their exact and band keys come from the attributes (only
+    newly kept documents are fingerprinted from their texts), MinHash signatures are computed only for documents
+    sharing a bucket, and the stage's own steps then form the same clusters a full run forms."""
+
+    def __init__(self, inner: beam.PTransform, use_stored: bool):
+        super().__init__()
+        self.inner, self.use_stored = inner, use_stored
+
+    def expand(self, docs: beam.PCollection) -> StageOutput:
+        params, skip = self.inner.params, frozenset(self.inner.skip_sources)
+        given = (docs | "BatchKeys" >> beam.BatchElements(min_batch_size=8, max_batch_size=256)
+                 | "GivenKeys" >> beam.ParDo(_GivenFingerprints(params, self.use_stored, skip)))
+        shared = (given | "BandElements" >> beam.FlatMap(_band_elements)
+                  | "CountBuckets" >> beam.combiners.Count.PerElement()
+                  | "Shared" >> beam.Filter(lambda kv: kv[1] >= 2) | "SharedKeys" >> beam.Keys())
+        ready = (given | "BatchSigs" >> beam.BatchElements(min_batch_size=8, max_batch_size=256)
+                 | "NeededSignatures" >> beam.ParDo(_NeededSignatures(params), beam.pvalue.AsList(shared)))
+        return ready | self.inner
 
 
 # ------------------------------------------------------------------------------------------------ the command
@@ -273,12 +457,17 @@ def refilter(run_out: str, manifest_path: str, out: str, beam_args: Sequence[str
     os.makedirs(os.path.join(out, "stats"), exist_ok=True)
     shutil.copyfile(os.path.join(run_out, "stats", "ingest.json"), os.path.join(out, "stats", "ingest.json"))
     record = new.attributes.enabled
+    # a document's text after the text stages is its own business unless template lines (counted over the corpus)
+    # ran: then every survivor goes through them again
+    carry = not new.filters.template_lines.enabled
     replace = {
-        "Ingest": lambda ctx: ReadRun(run_out),
+        "Ingest": lambda ctx: ReadRun(run_out, carry),
         "Normalize": lambda ctx: None,
         "LanguageId": lambda ctx: None,
         "QualityFilter": lambda ctx: StoredQuality(ctx.manifest.filters, ctx.manifest.source_profiles(), record),
     }
+    if carry:
+        replace.update(_carrying_stages(_same_fingerprints(old.dedup, new.dedup)))
     if progress:
         print(f"roots: refiltering {run_out} with {manifest_path}", file=sys.stderr)
     p = beam.Pipeline(runner=make_runner(options), options=options)
@@ -290,3 +479,24 @@ def refilter(run_out: str, manifest_path: str, out: str, beam_args: Sequence[str
     report["filters"] = describe_filters(new, report)
     publish(out, report)
     return report
+
+
+def _carrying_stages(use_stored: bool) -> dict[str, Callable[[RunContext], Any]]:
+    """The stages after the quality filter, as ``STAGES`` orders them, made to let carried documents by: each
+    batch stage up to dedup lets them by (:class:`SkipCarried`), dedup takes their stored keys
+    (:class:`StoredKeysDedup`)."""
+    names = [s.name for s in STAGES]
+    out: dict[str, Callable[[RunContext], Any]] = {}
+    for stage in STAGES[names.index("QualityFilter") + 1:]:
+        out[stage.name] = _carrying(stage, use_stored)
+    return out
+
+
+def _carrying(stage: Stage, use_stored: bool) -> Callable[[RunContext], Any]:
+    def make(ctx: RunContext) -> Any:
+        transform = stage.make(ctx)
+        if stage.name == DEDUP:
+            return StoredKeysDedup(transform, use_stored)
+        return SkipCarried(transform) if isinstance(transform, BatchStage) else transform
+    return make
+

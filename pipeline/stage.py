@@ -21,7 +21,8 @@ The record (a plain ``dict``) between stages:
 
 With attributes on (``pipeline.attributes``), stages also add what they measured: ``measures`` (each quality
 check's value), ``pii`` (replacements per category), ``restore`` (patches back to the text that left language ID,
-one per stage that changed the text: :func:`with_text`), ``exact_cluster`` and ``near_cluster``.
+one per stage that changed the text: :func:`with_text`), ``exact_cluster``, ``near_cluster`` and ``dedup_keys``
+(:data:`DEDUP_KEYS`).
 
 A removed record adds ``reason`` (str), ``value`` (JSON-serialisable measure, may be ``None``) and ``stage`` (the
 name of the stage that removed it, as in the job graph); a failed one adds ``error`` (str, starting with the
@@ -47,6 +48,8 @@ from filters.restore import text_patch
 Record = dict[str, Any]
 
 REMOVED = "removed"
+#: the record field dedup leaves with attributes on: ``(exact key bytes, packed LSH band keys)``, either ``None``
+DEDUP_KEYS = "dedup_keys"
 FAILED = "failed"
 STATS = "stats"
 

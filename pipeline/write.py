@@ -193,17 +193,20 @@ class WriteShards(beam.PTransform):
 
     def expand(self, docs):
         group_field, row_fn, shard_bytes, size_fn = self.group_field, self.row_fn, self.shard_bytes, self.size_fn
-        keyed = docs | "KeyByGroup" >> beam.Map(lambda r: (str(r.get(group_field) or "unknown"), r))
+        # each record becomes its row before the step that waits for the group totals: what is held there is
+        # the rows (for attributes: no text), not the whole records
+        keyed = docs | "KeyByGroup" >> beam.Map(
+            lambda r: (str(r.get(group_field) or "unknown"), (r["id"], size_fn(r) + 1, row_fn(r))))
         sizes = (
             keyed
-            | "TextBytes" >> beam.Map(lambda kv: (kv[0], size_fn(kv[1]) + 1))
+            | "TextBytes" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
             | "BytesPerGroup" >> beam.CombinePerKey(sum)
         )
 
         def assign(kv, totals):
-            group, rec = kv
+            group, (doc_id, _, row) = kv
             n = shard_count(totals[group], shard_bytes)
-            return (group, stable_bucket(rec["id"], n)), row_fn(rec)
+            return (group, stable_bucket(doc_id, n)), row
 
         return (
             keyed

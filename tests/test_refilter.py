@@ -25,6 +25,47 @@ filters:
 dedup: {threshold: 0.6}
 """
 
+#: cut-offs only (dedup as in the run, so dedup works from the stored keys): looser number_words and en stopwords
+#: (documents come back), tighter special characters for de (kept ones go); :func:`swapping_cutoffs` adds, for a
+#: few duplicate pairs, a cut-off between the two members that removes the kept one, so the other is kept instead
+CUTOFFS_ONLY = """
+filters:
+  defaults: {number_words_min_cutoff: 3, character_repetition_max_cutoff: 0.5}
+  languages:
+    de: {special_characters_max_cutoff: 0.05}
+    en: {stopwords_min_cutoff: 0.05}
+"""
+
+
+def duplicate_pairs(out: Path) -> list[tuple[dict, dict]]:
+    """(kept, removed) attributes rows of each two-member exact or near cluster of natural-language documents."""
+    rows = attributes_by_id(out)
+    clusters: dict[str, list[dict]] = {}
+    for r in rows.values():
+        cluster = r["near_cluster"] or r["exact_cluster"]
+        if cluster and r["number_words"] is not None:
+            clusters.setdefault(cluster, []).append(r)
+    return [(rows[c], next(r for r in m if r["id"] != c)) for c, m in sorted(clusters.items()) if len(m) == 2]
+
+
+def swapping_cutoffs(out: Path) -> tuple[str, list[tuple[str, str]]]:
+    """Cut-off lines (ids depend on the run's folder, so the kept member of a pair does too) that each remove the
+    kept member of a duplicate pair and not the other, and those (kept, other) id pairs."""
+    lines, pairs = [], []
+    for kept, other in duplicate_pairs(out):
+        lang = kept["language"]
+        mid = {name: (kept[name] + other[name]) / 2 for name in ("special_characters", "stopwords")}
+        if lang in ("de", "en") or lang in {line.split(":")[0].strip() for line in lines}:
+            continue
+        if kept["special_characters"] > other["special_characters"]:
+            lines.append(f"    {lang}: {{special_characters_max_cutoff: {mid['special_characters']!r}}}\n")
+        elif kept["stopwords"] < other["stopwords"]:
+            lines.append(f"    {lang}: {{stopwords_min_cutoff: {mid['stopwords']!r}}}\n")
+        else:
+            continue
+        pairs.append((kept["id"], other["id"]))
+    return "".join(lines[:3]), pairs[:3]
+
 
 def sample_copy(directory: Path, name: str, extra: str = "") -> Path:
     """The bundled sample manifest written into ``directory`` with its data paths absolute, plus ``extra``."""
@@ -41,7 +82,20 @@ def runs(tmp_path_factory):
     run(str(old), str(d / "old"), progress=False)
     run(str(new), str(d / "full"), progress=False)
     refilter(str(d / "old"), str(new), str(d / "refiltered"), progress=False)
+    cutoffs = sample_copy(d, "cutoffs.yaml", CUTOFFS_ONLY + swapping_cutoffs(d / "old")[0])
+    run(str(cutoffs), str(d / "full-cutoffs"), progress=False)
+    refilter(str(d / "old"), str(cutoffs), str(d / "refiltered-cutoffs"), progress=False)
     return d
+
+
+def attributes_by_id(out: Path) -> dict[str, dict]:
+    import pyarrow as pa
+
+    rows = {}
+    for path in sorted((out / "attributes").rglob("*.arrow")):
+        with pa.memory_map(str(path)) as src:
+            rows.update((r["id"], r) for r in pa.ipc.open_file(src).read_all().to_pylist())
+    return rows
 
 
 def test_refilter_is_byte_identical_to_a_full_run(runs):
@@ -50,6 +104,34 @@ def test_refilter_is_byte_identical_to_a_full_run(runs):
     assert tree_bytes(runs / "full" / "attributes") == tree_bytes(runs / "refiltered" / "attributes")
     old = output_bytes(runs / "old")
     assert old["report.json"] != full["report.json"]  # the new cut-offs did change what was kept
+
+
+def test_with_stored_dedup_keys_byte_identical_to_a_full_run(runs):
+    """Only cut-offs change: kept documents keep their written texts and dedup works from their stored keys."""
+    from pipeline.refilter import _same_fingerprints
+
+    old, cutoffs, threshold = (load_manifest(runs / f"{n}.yaml") for n in ("old", "cutoffs", "new"))
+    assert _same_fingerprints(old.dedup, cutoffs.dedup) and not _same_fingerprints(old.dedup, threshold.dedup)
+    full, refiltered = output_bytes(runs / "full-cutoffs"), output_bytes(runs / "refiltered-cutoffs")
+    assert [k for k in sorted(set(full) | set(refiltered)) if full.get(k) != refiltered.get(k)] == []
+    assert tree_bytes(runs / "full-cutoffs" / "attributes") == tree_bytes(runs / "refiltered-cutoffs" / "attributes")
+    for stats in ("pii.json", "dedup.json"):  # PII counts of the documents let by come from their attributes
+        assert (runs / "full-cutoffs" / "stats" / stats).read_bytes() == (
+            runs / "refiltered-cutoffs" / "stats" / stats).read_bytes()
+
+
+def test_cutoffs_move_documents_and_change_a_clusters_kept_member(runs):
+    before, after = attributes_by_id(runs / "old"), attributes_by_id(runs / "refiltered-cutoffs")
+    assert before.keys() == after.keys()
+    back = [i for i in before if before[i]["stage"] == "QualityFilter" and after[i]["kept"]]
+    gone = [i for i in before if before[i]["kept"] and after[i]["stage"] == "QualityFilter"]
+    assert back and gone
+    pairs = swapping_cutoffs(runs / "old")[1]
+    assert len(pairs) >= 2
+    for kept, other in pairs:  # a duplicate pair's kept member is removed, the other one kept instead
+        assert after[kept]["stage"] == "QualityFilter" and after[other]["kept"], (before[other], after[other])
+        assert after[other]["near_cluster"] is None and after[other]["exact_cluster"] is None
+    assert any(r["exact_cluster"] for r in after.values()) and any(r["near_cluster"] for r in after.values())
 
 
 def test_documents_move_both_ways(runs):
