@@ -505,25 +505,30 @@ def _finished_star(item: tuple[str, int, tuple[bool, int], list[str]]) -> Iterat
             yield pvalue.TaggedOutput(_UNCONVERGED, (center, leaf))
 
 
+def _find(parent: dict[str, str], x: str) -> str:
+    """The root of ``x`` in the forest ``{id: parent}``, halving the path on the way."""
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:
+        parent[x], x = root, parent[x]
+    return root
+
+
+def _union(parent: dict[str, str], a: str, b: str) -> None:
+    parent.setdefault(a, a)
+    parent.setdefault(b, b)
+    ra, rb = _find(parent, a), _find(parent, b)
+    if ra != rb:
+        parent[max(ra, rb)] = min(ra, rb)  # the root is always the component's smallest id
+
+
 def union_find_labels(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``(id, component minimum)`` for every id in ``edges``, by union-find on one worker (the fallback pass)."""
+    """``(id, component minimum)`` for every id in ``edges``, by union-find on one worker."""
     parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
     for a, b in edges:
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)  # the root is always the component's smallest id
-    return [(x, find(x)) for x in sorted(parent)]
+        _union(parent, a, b)
+    return [(x, _find(parent, x)) for x in sorted(parent)]
 
 
 class _UnionFind(beam.CombineFn):
@@ -537,26 +542,9 @@ class _UnionFind(beam.CombineFn):
     def create_accumulator(self) -> tuple[dict[str, str], int]:
         return {}, 0
 
-    @staticmethod
-    def _find(parent: dict[str, str], x: str) -> str:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    @classmethod
-    def _union(cls, parent: dict[str, str], a: str, b: str) -> None:
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
-        ra, rb = cls._find(parent, a), cls._find(parent, b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)  # the root is always the component's smallest id
-
     def add_input(self, acc: tuple[dict[str, str], int], edge: tuple[str, str]) -> tuple[dict[str, str], int]:
         parent, n = acc
-        self._union(parent, *edge)
+        _union(parent, *edge)
         return parent, n + 1
 
     def merge_accumulators(self, accs: Iterable[tuple[dict[str, str], int]]) -> tuple[dict[str, str], int]:
@@ -569,7 +557,7 @@ class _UnionFind(beam.CombineFn):
                 continue
             for x, p in other.items():  # the parent links of a forest connect exactly what its edges connected
                 if x != p:
-                    self._union(parent, x, p)
+                    _union(parent, x, p)
                 else:
                     parent.setdefault(x, x)
         return (parent if parent is not None else {}), n
@@ -580,7 +568,7 @@ class _UnionFind(beam.CombineFn):
             beam.metrics.Metrics.counter(STAGE, "cc_unconverged_edges").inc(n)
             log.warning("connected components: %d edges of %d nodes not finished by the rounds, finished on one "
                         "worker", n, len(parent))
-        return [(x, self._find(parent, x)) for x in sorted(parent)]
+        return [(x, _find(parent, x)) for x in sorted(parent)]
 
 
 class ConnectedComponents(beam.PTransform):
