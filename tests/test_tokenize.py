@@ -212,9 +212,9 @@ def test_rerun_clears_its_leftovers_and_refuses_foreign_files(tmp_path, small_to
     write_run(tmp_path / "run")
     dest = tmp_path / "run" / "tokens"
     (dest / ".parts").mkdir(parents=True)
-    (dest / ".parts" / "00000001.bin.tmp-dead").write_bytes(b"killed worker")
+    (dest / ".parts" / f"00000001.bin.tmp-{'cd' * 16}").write_bytes(b"killed worker")
     (dest / "gone.bin").write_bytes(b"a language of an earlier run")
-    (dest / "en.bin.tmp-0123").write_bytes(b"half written")
+    (dest / f"en.bin.tmp-{'ab' * 16}").write_bytes(b"half written")  # as tmp_name makes it
     tokenize(tmp_path / "run", small_tokenizer)
     names = {str(p.relative_to(dest)) for p in dest.rglob("*")}
     assert "gone.bin" not in names and not any(".tmp-" in n or n.startswith(".parts") for n in names)
