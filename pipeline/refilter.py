@@ -18,11 +18,11 @@ removal never deletes an address or a key); the quality filter decides from the 
 cut-offs (code files keep their verdict), and counts the words its word removal takes from every kept document.
 
 Only documents whose text can change are worked on again. A document that reached dedup in the run and is kept
-again is *carried*: it leaves the quality filter with the text, ``restore`` patches and PII counts it had when it
-reached dedup, and every batch stage after the quality filter in ``STAGES``' order lets it by (:class:`SkipCarried`,
-giving the stage's stats the tallies it gave in the run). Only newly kept documents get ROOTS' word removal and the
-later text stages. With template lines on (their frequent lines are counted over the survivors, so a survivor's
-text depends on the others) nothing is carried and every survivor's text is worked out again.
+again is *carried*: it leaves the quality filter with the text and ``restore`` patches it had when it reached
+dedup, and every batch stage after the quality filter in ``STAGES``' order lets it by (:class:`SkipCarried`).
+Only newly kept documents keep the text ROOTS' word removal gives (for the others it only counts the words) and go
+through the later text stages. With template lines on (their frequent lines are counted over the survivors, so a
+survivor's text depends on the others) nothing is carried and every survivor's text is worked out again.
 
 Dedup is recomputed over the new survivors with the stage's own steps, so clusters stay exact
 (:class:`StoredKeysDedup`): a carried document's exact key and LSH band keys come from the attributes
@@ -59,7 +59,7 @@ from filters import CUTOFF_FIELDS, NL_CHECKS, FilterConfig, remove_words_batch, 
 from filters.dedup import DedupParams, signatures_batch
 from filters.restore import restore
 from manifests.schema import Manifest, load_manifest, parse_manifest
-from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, PII_COLUMNS
+from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE
 from pipeline.dedup import GIVEN_FP, compute_fingerprints
 from pipeline.dedup import NAME as DEDUP
 from pipeline.quality import removed_words_tallies, summarise_word_removal
@@ -71,7 +71,7 @@ _EARLY = ("Ingest", "Normalize")
 #: manifest fields refilter may change, besides the cut-offs inside filters.defaults / filters.languages
 _FREE = ("name", "languages", "dedup", "attributes")
 #: the record field of a document that reached dedup in the run and is kept again: what it had there (``text``,
-#: ``restore``, ``pii``, ``keys``: the stored dedup keys); its text stages are not run again
+#: ``restore``, ``keys``: the stored dedup keys); its text stages are not run again
 CARRIED = "_carried"
 
 
@@ -173,11 +173,10 @@ def _measures(attr: dict[str, Any]) -> dict[str, float | None] | None:
 
 
 def _final(attr: dict[str, Any], row: dict[str, Any], patches: list[Any]) -> dict[str, Any]:
-    """What a document that reached dedup in the run had when it got there: its text, its ``restore`` patches, its
-    PII counts and, when the attributes have them, its dedup keys (:data:`CARRIED`)."""
-    pii = {cat: attr[col] for cat, col in PII_COLUMNS.items()}
-    final = {"text": row["text"], "restore": patches,
-             "pii": None if all(n is None for n in pii.values()) else pii}
+    """What a document that reached dedup in the run had when it got there: its text, its ``restore`` patches and,
+    when the attributes have them, its dedup keys (:data:`CARRIED`). Its PII counts need no carrying: PII
+    redaction comes before the quality filter and runs again on every document, with the same counts."""
+    final = {"text": row["text"], "restore": patches}
     if "dedup_exact" in attr:  # runs from before the keys were stored have no such column
         final["keys"] = (attr["dedup_exact"], attr["dedup_bands"])
     return final
@@ -266,16 +265,14 @@ class StoredFilterFn(BatchFn):
         yield self._kept(rec, text, final)
 
     def _kept(self, rec: Record, text: str | None, final: dict[str, Any] | None) -> Record:
-        """A kept document: one the run took to dedup leaves with the text, patches and PII counts it had there,
-        marked :data:`CARRIED` so the text stages let it by; any other goes on with ROOTS' word removal done
-        (``text``; ``None``: unchanged, code)."""
+        """A kept document: one the run took to dedup leaves with the text and patches it had there, marked
+        :data:`CARRIED` so the text stages let it by; any other goes on with ROOTS' word removal done (``text``;
+        ``None``: unchanged, code)."""
         if final is None:
             return rec if text is None else with_text(rec, text, self.record)
         rec = {**rec, "text": final["text"], CARRIED: final}
         if self.record:
             rec["restore"] = final["restore"]
-            if final["pii"] is not None:
-                rec["pii"] = final["pii"]
         return rec
 
     def __call__(self, batch: list[Record], **side) -> Iterator[Record | Removal | Tally]:
@@ -300,21 +297,14 @@ class StoredQuality(BatchStage):
 
 
 # ------------------------------------------------------------------------------------------------ carried documents
-def _pii_tallies(final: dict[str, Any]) -> list[Tally]:
-    return [Tally(cat, n) for cat, n in (final["pii"] or {}).items() if n]
-
-
-#: what a text stage tallies for a document it lets by (its ``stats`` must come out as in a full run)
-_STORED_TALLIES: dict[str, Callable[[dict[str, Any]], list[Tally]]] = {"PiiRedact": _pii_tallies}
-
-
 class LetCarriedBy(BatchFn):
-    """A text stage's function that lets :data:`CARRIED` documents by, unchanged, with the tallies the stage gave
-    them in the run; the others go through the stage's own function."""
+    """A text stage's function that lets :data:`CARRIED` documents by, unchanged; the others go through the stage's
+    own function. It gives no tallies for the documents it lets by: the only text stage after the quality filter,
+    TemplateLines, tallies nothing, and nothing is carried when it runs (see ``refilter``). A stage added after the
+    quality filter that tallies would need its tallies stored with the attributes."""
 
     def __init__(self, stage: str, inner: BatchFn):
         self.stage, self.inner = stage, inner
-        self.tallies = _STORED_TALLIES.get(stage, lambda final: [])
 
     def setup(self) -> None:
         self.inner.setup()
@@ -323,9 +313,7 @@ class LetCarriedBy(BatchFn):
         carried = [r for r in batch if CARRIED in r]
         if len(carried) < len(batch):
             yield from self.inner([r for r in batch if CARRIED not in r], **side)
-        for rec in carried:
-            yield from self.tallies(rec[CARRIED])
-            yield rec
+        yield from carried
 
 
 class SkipCarried(BatchStage):
