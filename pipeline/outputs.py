@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 from core.fs import TMP_MARK
 from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE
+from pipeline.pii import KEPT_STATS
 from pipeline.progress import UNITS
 from pipeline.stages import STAGES
 from pipeline.tokenize import TOKENS_DIR, is_tokens_file
@@ -31,7 +32,7 @@ from reports.card import CARD_NAME
 TOP_FILES = frozenset({"report.json", "report.html", "beam.log", ".roots-run.json", "tune.html", CARD_NAME})
 #: folders of shards written by ``pipeline.write.WriteShards``, and the format of their shards
 SHARD_FOLDERS = {"shards": "arrow", "removed": "arrow", "dead_letter": "jsonl"}
-STATS_FILES = frozenset({*(s.stats for s in STAGES if s.stats), "profiles.json", "pii_kept.json"})
+STATS_FILES = frozenset({*(s.stats for s in STAGES if s.stats), "profiles.json", KEPT_STATS})
 _TMP = re.compile(re.escape(TMP_MARK) + r"[0-9a-f]+$")
 _SHARD = re.compile(r"(?P<group>[^/]+)/(?P=group)-\d{5,}\.(?P<fmt>arrow|jsonl)")
 
@@ -61,8 +62,6 @@ _FOLDER_RULES: dict[str, Callable[[str], bool]] = {
     TOKENS_DIR: is_tokens_file,
     ".progress": _in_progress,
 }
-#: the parts of ``--out`` a run owns (``pipeline.run.OUTPUT_PARTS``)
-OUTPUT_PARTS = (*_FOLDER_RULES, *sorted(TOP_FILES))
 
 
 def is_roots_file(rel: str) -> bool:

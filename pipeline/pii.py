@@ -47,8 +47,22 @@ class RedactFn(BatchFn):
         yield from (r for r in batch if not self._redacts(r))
 
 
+#: the ``stats/`` file of :class:`KeptPlaceholders` (the report's ``pii_kept``)
+KEPT_STATS = "pii_kept.json"
+
+
 def _pii_stats(kv: list[tuple[str, int]]) -> dict:
     return {"enabled": True, **dict.fromkeys(PII_CATEGORIES, 0), **dict(kv)}
+
+
+def _per_category(counts: beam.PCollection) -> beam.PCollection:
+    """``(category, n)`` counts → one dict {category: sum} with every category (``_pii_stats``)."""
+    return (
+        counts
+        | "SumPerCategory" >> beam.CombinePerKey(sum)
+        | "AllCategories" >> beam.combiners.ToList()
+        | "AsDict" >> beam.Map(_pii_stats)
+    )
 
 
 class PiiRedact(BatchStage):
@@ -67,12 +81,7 @@ class PiiRedact(BatchStage):
     def summarise(self, pipeline, tallies):
         if tallies is None:
             return pipeline | "NoCounts" >> beam.Create([{"enabled": False}])
-        return (
-            tallies
-            | "SumPerCategory" >> beam.CombinePerKey(sum)
-            | "AllCategories" >> beam.combiners.ToList()
-            | "AsDict" >> beam.Map(_pii_stats)
-        )
+        return _per_category(tallies)
 
 
 class KeptPlaceholders(beam.PTransform):
@@ -89,11 +98,5 @@ class KeptPlaceholders(beam.PTransform):
         if not self.enabled:
             return docs.pipeline | "NoPlaceholders" >> beam.Create([{"enabled": False}])
         profiles = self.profiles
-        return (
-            docs
-            | "Placeholders" >> beam.FlatMap(
-                lambda r: count_placeholders(r["text"]).items() if redacts(profiles, r) else ())
-            | "SumPerCategory" >> beam.CombinePerKey(sum)
-            | "AllCategories" >> beam.combiners.ToList()
-            | "AsDict" >> beam.Map(_pii_stats)
-        )
+        return _per_category(docs | "Placeholders" >> beam.FlatMap(
+            lambda r: count_placeholders(r["text"]).items() if redacts(profiles, r) else ()))

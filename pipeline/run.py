@@ -8,7 +8,7 @@ Ingest ─▶ Normalize ─▶ LanguageId ─▶ LanguageFilter ─▶ PiiRedact
    └─ failed (error, stage) ────────────────────────────────────────────────────────────▶ dead_letter/ WriteShards
 ```
 
-A run owns a few parts of ``--out`` (``OUTPUT_PARTS``). It clears the files it writes there before it starts
+A run owns a few parts of ``--out`` (``pipeline.outputs``). It clears the files it writes there before it starts
 (``pipeline.outputs``: never a file it did not write), writes shards under
 temporary names that are committed once indexed (``pipeline.write``), and writes ``report.json`` last: an output
 without ``report.json`` is unfinished, and running the same command again replaces it. Remote runners
@@ -46,8 +46,8 @@ from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, manifest_record, writ
 from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.ingest.transform import unit_key
-from pipeline.outputs import OUTPUT_PARTS, clear_local, kept_note, remote_deletions, roots_files  # noqa: F401 (OUTPUT_PARTS re-exported)
-from pipeline.pii import KeptPlaceholders
+from pipeline.outputs import clear_local, kept_note, remote_deletions, roots_files
+from pipeline.pii import KEPT_STATS, KeptPlaceholders
 from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat, mark_off
 from pipeline.stage import BatchStage
 from pipeline.stages import STAGES, WRITERS, RunContext
@@ -201,7 +201,7 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
 
     shard_bytes = manifest.output.shard_bytes
     docs | "CountKeptPii" >> KeptPlaceholders(manifest.pii.enabled, manifest.source_profiles()) | (
-        "WriteKeptPiiStats" >> WriteJson(join(out, "stats", "pii_kept.json")))
+        "WriteKeptPiiStats" >> WriteJson(join(out, "stats", KEPT_STATS)))
     (p | "ProfileStats" >> beam.Create([profile_stats(manifest)])) | "WriteProfileStats" >> WriteJson(
         join(out, "stats", "profiles.json"))
     removed = tuple(o.removed for o in outputs) | "AllRemoved" >> beam.Flatten()
