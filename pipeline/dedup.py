@@ -230,9 +230,6 @@ def _member(key: Any, value: Any) -> tuple[Any, tuple[bool, Any]]:
 #: a record field holding its fingerprint ``(exact key, signature, band keys)`` worked out before the stage
 #: (``roots refilter``: from the keys a run stored); the stage takes it as is and drops the field
 GIVEN_FP = "_fingerprint"
-#: the record field the stage leaves with ``keys`` on (attributes): ``(exact key, band keys)``, see
-#: :func:`stored_keys`
-KEYS = DEDUP_KEYS
 
 
 def band_bytes(sig: bytes | None, bands: int, rows: int) -> bytes | None:
@@ -267,7 +264,8 @@ def _given_or(batch: list[Record], compute: Callable[[list[Record]], list[tuple]
 
 class _Fingerprint(beam.DoFn):
     """Batch of records → ``(id, record)``; tagged ``fp``: ``(id, Fingerprint)``; tagged ``failed``. With ``keys``
-    each record leaves with its exact and band keys (:data:`KEYS`), for the attributes."""
+    each record leaves with its exact and band keys (``pipeline.stage.DEDUP_KEYS``: :func:`stored_keys`), for the
+    attributes."""
 
     def __init__(self, params: DedupParams, exact: bool, near: bool, keys: bool = False) -> None:
         self.params = params
@@ -310,7 +308,7 @@ class _Fingerprint(beam.DoFn):
                 self.no_sig.inc()
             r = {k: v for k, v in r.items() if k != GIVEN_FP}
             if self.keys:
-                r[KEYS] = stored_keys(key, bands)
+                r[DEDUP_KEYS] = stored_keys(key, bands)
             yield r["id"], r
             yield pvalue.TaggedOutput(_FP, (r["id"], (r.get("language") or "", key, sig)))
 
