@@ -10,6 +10,11 @@ for every document that was kept or removed (dead-lettered ones were never measu
 one float column per check of ``filters.NL_CHECKS``   each quality check's value, measured whatever its threshold
                                              (null: code, not reached, or not measurable: no list, no model)
 ``pii_<category>``                           PII replacements per category (null where PII did not run)
+``removed_words_<reason>``                   words ROOTS' word removal took from a document the quality filter
+                                             kept, per reason (``incorrect_substring``, ``too_long``; null where
+                                             word removal did not run, or the document was removed): with them
+                                             ``roots refilter`` tallies the report's ``word_removal`` without
+                                             running word removal again
 ``exact_cluster``, ``near_cluster``          the kept document of its exact / near-duplicate cluster (null: none)
 ``restore``                                  JSON list of :mod:`filters.restore` patches, in stage order, that
                                              turn the written text back into the text that left language ID
@@ -39,8 +44,9 @@ from typing import Any
 import pyarrow as pa
 
 from filters import NL_CHECKS, PII_CATEGORIES
+from filters.quality import WORD_REMOVAL_REASONS
 from manifests.schema import Manifest
-from pipeline.stage import DEDUP_KEYS, Record
+from pipeline.stage import DEDUP_KEYS, WORD_REMOVAL, Record
 from pipeline.write import WriteShards
 
 ATTRIBUTES = "attributes"
@@ -48,6 +54,8 @@ MANIFEST_FILE = "manifest.json"
 
 #: the column of each PII category
 PII_COLUMNS: dict[str, str] = {c: f"pii_{c.lower()}" for c in PII_CATEGORIES}
+#: the column of each word-removal reason (words taken from a kept document)
+WORD_COLUMNS: dict[str, str] = {r: f"removed_words_{r}" for r in WORD_REMOVAL_REASONS}
 
 ATTRIBUTES_SCHEMA = pa.schema([
     ("id", pa.string()),
@@ -66,6 +74,7 @@ ATTRIBUTES_SCHEMA = pa.schema([
     ("restore", pa.string()),
     ("dedup_exact", pa.binary()),
     ("dedup_bands", pa.binary()),
+    *((col, pa.int32()) for col in WORD_COLUMNS.values()),
 ])
 
 #: bytes a row takes before its strings (for the shard count: a language's attributes are split like its shards)
@@ -94,15 +103,23 @@ def attribute_row(rec: Record) -> dict[str, Any]:
     row["dedup_exact"], row["dedup_bands"] = rec.get(DEDUP_KEYS) or (None, None)
     row.update({name: measures.get(name) for name in NL_CHECKS})
     row.update({col: None if pii is None else pii.get(cat, 0) for cat, col in PII_COLUMNS.items()})
+    words = rec.get(WORD_REMOVAL)
+    row.update({col: None if words is None else words.get(r, 0) for r, col in WORD_COLUMNS.items()})
     return row
 
 
 def row_size(rec: Record) -> int:
-    """About how many bytes ``rec``'s attributes row takes (its strings and the fixed columns)."""
-    strings = (rec.get("id"), rec.get("source"), rec.get("locator"), rec.get("reason"), rec.get("stage"))
-    patches = rec.get("restore")
-    keys = sum(len(k) for k in rec.get(DEDUP_KEYS) or () if k)
-    return _ROW_BYTES + keys + sum(len(s) for s in strings if s) + (len(json.dumps(patches)) if patches else 0)
+    """About how many bytes ``rec``'s attributes row takes (:func:`row_bytes`)."""
+    return row_bytes(attribute_row(rec))
+
+
+def row_bytes(row: dict[str, Any]) -> int:
+    """About how many bytes an attributes row takes (its strings and the fixed columns): what splits a language's
+    attributes into files, as its text bytes split its shards."""
+    strings = (row["id"], row["source"], row["locator"], row["reason"], row["stage"])
+    keys = sum(len(row[k]) for k in ("dedup_exact", "dedup_bands") if row.get(k))
+    patches = len(json.dumps(json.loads(row["restore"]))) if row["restore"] else 0
+    return _ROW_BYTES + keys + sum(len(s) for s in strings if s) + patches
 
 
 def write_attributes(root: str, shard_bytes: int) -> WriteShards:

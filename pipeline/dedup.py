@@ -702,20 +702,36 @@ class _StatsFn(beam.CombineFn):
         return total
 
     def extract_output(self, acc: Counter) -> dict[str, Any]:
-        def dist(metric: str) -> dict[str, int]:
-            items = [(int(k), n) for (m, k), n in acc.items() if m == metric]
-            return {str(k): n for k, n in sorted(items)}
+        return _stats_of(acc, self.lsh)
 
-        return {
-            "exact_removed": acc[("removed", EXACT_REASON)],
-            "near_removed": acc[("removed", NEAR_REASON)],
-            "exact_clusters": dist("exact_cluster"),
-            "near_clusters": dist("near_cluster"),
-            "candidate_pairs": acc[("candidate_pairs", "")],
-            "verified_pairs": acc[("verified_pairs", "")],
-            "cc_unconverged_edges": acc[("cc_unconverged_edges", "")],
-            "lsh": dict(self.lsh),
-        }
+
+def _stats_of(acc: Counter, lsh: dict[str, Any]) -> dict[str, Any]:
+    def dist(metric: str) -> dict[str, int]:
+        items = [(int(k), n) for (m, k), n in acc.items() if m == metric]
+        return {str(k): n for k, n in sorted(items)}
+
+    return {
+        "exact_removed": acc[("removed", EXACT_REASON)],
+        "near_removed": acc[("removed", NEAR_REASON)],
+        "exact_clusters": dist("exact_cluster"),
+        "near_clusters": dist("near_cluster"),
+        "candidate_pairs": acc[("candidate_pairs", "")],
+        "verified_pairs": acc[("verified_pairs", "")],
+        "cc_unconverged_edges": acc[("cc_unconverged_edges", "")],
+        "lsh": dict(lsh),
+    }
+
+
+def lsh_summary(p: DedupParams) -> dict[str, Any]:
+    """The ``lsh`` entry of the stats: threshold, permutations, bands and rows."""
+    bands, rows = p.bands_rows
+    return {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
+
+
+def dedup_stats(acc: Counter, p: DedupParams) -> dict[str, Any]:
+    """The stage's stats dict from ``(metric, key)`` counts (see :class:`_StatsFn`), for a dedup run outside Beam
+    (``pipeline.refilter_local``)."""
+    return _stats_of(acc, lsh_summary(p))
 
 
 def _count(metric: str) -> beam.PTransform:
@@ -759,7 +775,7 @@ class Dedup(beam.PTransform):
     def _dedup(self, records: beam.PCollection) -> StageOutput:
         p, limit = self.params, self.hot_limit
         bands, rows = p.bands_rows
-        lsh = {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
+        lsh = lsh_summary(p)
         fps = (
             records
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)

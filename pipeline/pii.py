@@ -51,17 +51,18 @@ class RedactFn(BatchFn):
 KEPT_STATS = "pii_kept.json"
 
 
-def _pii_stats(kv: list[tuple[str, int]]) -> dict:
+def pii_stats(kv: list[tuple[str, int]]) -> dict:
+    """The stats dict of PII counts: ``enabled`` and every category (0 where none)."""
     return {"enabled": True, **dict.fromkeys(PII_CATEGORIES, 0), **dict(kv)}
 
 
 def _per_category(counts: beam.PCollection) -> beam.PCollection:
-    """``(category, n)`` counts → one dict {category: sum} with every category (``_pii_stats``)."""
+    """``(category, n)`` counts → one dict {category: sum} with every category (:func:`pii_stats`)."""
     return (
         counts
         | "SumPerCategory" >> beam.CombinePerKey(sum)
         | "AllCategories" >> beam.combiners.ToList()
-        | "AsDict" >> beam.Map(_pii_stats)
+        | "AsDict" >> beam.Map(pii_stats)
     )
 
 

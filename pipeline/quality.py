@@ -33,7 +33,7 @@ from filters import (
 from filters.profiles import small_document_batch
 from filters.quality import RemovedWords
 from filters.results import KEEP
-from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal, Tally, with_text
+from pipeline.stage import WORD_REMOVAL, BatchFn, BatchStage, Profiles, Record, Removal, Tally, with_text
 
 
 def _group_by_language_and_checks(batch: list[Record], profiles: Profiles):
@@ -60,10 +60,11 @@ class FilterFn(BatchFn):
         return self._params[language]
 
     def _verdicts(self, language: str, checks: frozenset[str] | None, recs: list[Record]):
-        """The texts (after ROOTS' word removal, where the profile runs it), the words it removed from each, each
-        one's verdict and, when measuring, each one's check values (``None`` for code)."""
+        """The texts (after ROOTS' word removal, where the profile runs it), the words it removed from each
+        (``None`` where it did not run), each one's verdict and, when measuring, each one's check values (``None``
+        for code)."""
         texts = [r["text"] for r in recs]
-        removed: list[RemovedWords] = [{}] * len(texts)
+        removed: list[RemovedWords | None] = [None] * len(texts)  # None: word removal did not run
         if is_code(language):
             if checks is not None and "code" not in checks:
                 return texts, removed, [KEEP] * len(texts), [None] * len(texts)
@@ -92,18 +93,24 @@ class FilterFn(BatchFn):
                     rec = {**rec, "measures": measures}
                 if verdict.keep:
                     yield from removed_words_tallies(language, words)
-                    yield with_text(rec, text, self.measure)
+                    yield with_text(with_words(rec, words, self.measure), text, self.measure)
                 else:
                     yield Removal(rec, verdict.reason, verdict.value)
 
 
-def removed_words_tallies(language: str, words: RemovedWords) -> Iterator[Tally]:
+def removed_words_tallies(language: str, words: RemovedWords | None) -> Iterator[Tally]:
     """The tallies of the words word removal took from one kept document of ``language``."""
-    for reason, n in words.items():
-        yield Tally((language, reason), n)
+    for reason, n in (words or {}).items():
+        if n:
+            yield Tally((language, reason), n)
 
 
-def _word_removal_stats(kv: list[tuple[tuple[str, str], int]]) -> dict[str, dict[str, int]]:
+def with_words(rec: Record, words: RemovedWords | None, record: bool) -> Record:
+    """A kept record with, when recording attributes and word removal ran, the words it took (:data:`WORD_REMOVAL`)."""
+    return {**rec, WORD_REMOVAL: words} if record and words is not None else rec
+
+
+def word_removal_stats(kv: list[tuple[tuple[str, str], int]]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for (language, reason), n in sorted(kv):
         out.setdefault(language, {})[reason] = n
@@ -117,7 +124,7 @@ def summarise_word_removal(tallies: beam.PCollection) -> beam.PCollection:
         tallies
         | "SumPerLanguageAndReason" >> beam.CombinePerKey(sum)
         | "AllWordCounts" >> beam.combiners.ToList()
-        | "AsWordRemoval" >> beam.Map(_word_removal_stats)
+        | "AsWordRemoval" >> beam.Map(word_removal_stats)
     )
 
 

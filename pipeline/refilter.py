@@ -2,7 +2,10 @@
 attributes, without reading the raw input again and without re-running normalisation, language ID or the quality
 measurements.
 
-The job is the run's own pipeline (``pipeline.run.build_pipeline``) with its first stages replaced:
+On this machine a change of cut-offs only is worked out in one process from the attributes' columns
+(``pipeline.refilter_local``, :func:`refilter` says when); everything else, and any distributed runner, runs this
+module's Beam job. Both write the same bytes. The job is the run's own pipeline (``pipeline.run.build_pipeline``)
+with its first stages replaced:
 
 ```
 ReadRun (shards/ + removed/ + dead_letter/ + attributes/, joined by id) ─▶ LanguageFilter ─▶ PiiRedact ─▶
@@ -57,12 +60,14 @@ from core.fs import join
 from core.languages import is_code
 from filters import CUTOFF_FIELDS, NL_CHECKS, FilterConfig, remove_words_batch, verdict_of
 from filters.dedup import DedupParams, signatures_batch
+from filters.params import LanguageParams
 from filters.restore import restore
+from filters.results import Verdict
 from manifests.schema import Manifest, load_manifest, parse_manifest
 from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE
 from pipeline.dedup import GIVEN_FP, compute_fingerprints
 from pipeline.dedup import NAME as DEDUP
-from pipeline.quality import removed_words_tallies, summarise_word_removal
+from pipeline.quality import removed_words_tallies, summarise_word_removal, with_words
 from pipeline.stage import REMOVED, BatchFn, BatchStage, Profiles, Record, Removal, StageOutput, Tally, with_text
 from pipeline.stages import STAGES, RunContext, Stage
 
@@ -231,6 +236,16 @@ class ReadRun(beam.PTransform):
         return StageOutput(joined.kept, joined[REMOVED], dead)
 
 
+def stored_verdict(measures: dict[str, float | None], config: FilterConfig, params: LanguageParams,
+                   checks: frozenset[str] | None) -> Verdict:
+    """The quality filter's verdict on a document from its stored check values: the profile's ``small_document``
+    check first (its value is the stored word count), then ``filters.verdict_of`` with the new cut-offs."""
+    words = measures["number_words"]
+    if checks is not None and "small_document" in checks and words < config.small_document_min_words:
+        return Verdict(False, "small_document", words)
+    return verdict_of(measures, params, checks)
+
+
 class StoredFilterFn(BatchFn):
     """The quality filter's verdict from stored check values and the new cut-offs (``filters.verdict_of``, after
     the profile's ``small_document`` check); kept documents then go through ROOTS' word removal, as in a run."""
@@ -250,11 +265,7 @@ class StoredFilterFn(BatchFn):
             return
         checks = None if self.profiles is None else self.profiles.get(rec.get("source"))
         params = self.config.params_for(language)
-        words = measures["number_words"]
-        if checks is not None and "small_document" in checks and words < self.config.small_document_min_words:
-            yield Removal(rec, "small_document", words)
-            return
-        verdict = verdict_of(measures, params, checks)
+        verdict = stored_verdict(measures, self.config, params, checks)
         if not verdict.keep:
             yield Removal(rec, verdict.reason, verdict.value)
             return
@@ -262,6 +273,7 @@ class StoredFilterFn(BatchFn):
         if checks is None or "remove_words" in checks:  # carried documents too: the report counts their words
             ((text, removed),) = remove_words_batch([text], params)
             yield from removed_words_tallies(language, removed)
+            rec = with_words(rec, removed, self.record)
         yield self._kept(rec, text, final)
 
     def _kept(self, rec: Record, text: str | None, final: dict[str, Any] | None) -> Record:
@@ -422,11 +434,13 @@ class StoredKeysDedup(beam.PTransform):
 
 # ------------------------------------------------------------------------------------------------ the command
 def refilter(run_out: str, manifest_path: str, out: str, beam_args: Sequence[str] = (), overwrite: bool = False,
-             progress: bool = True) -> dict[str, Any]:
+             progress: bool = True, beam_job: bool = False) -> dict[str, Any]:
     """Apply ``manifest_path``'s cut-offs to the finished run in ``run_out``, writing a complete run into ``out``;
-    returns its report."""
+    returns its report. On this machine a change of cut-offs only is worked out in this process, from the
+    attributes' columns (``pipeline.refilter_local``); anything else, or ``beam_job``, runs the Beam job."""
     from pipeline.beam_options import check_beam_options
-    from pipeline.run import build_pipeline, describe_filters, make_runner, prepare_out, write_marker
+    from pipeline.refilter_local import refilter_here, why_not_local
+    from pipeline.run import describe_filters, prepare_out, runner_kind, write_marker
     from reports import publish
     from reports.build import build_report
 
@@ -440,10 +454,30 @@ def refilter(run_out: str, manifest_path: str, out: str, beam_args: Sequence[str
     if not any(a.startswith("--default_sdk_harness_log_level") for a in args):
         args.append("--default_sdk_harness_log_level=ERROR")
     options = check_beam_options(args)
+    why = "--beam" if beam_job else why_not_local(old, new, run_out, out, runner_kind(options) in ("direct", "fnapi"))
     prepare_out(out, manifest_path, overwrite)
     write_marker(out, manifest_path)
     os.makedirs(os.path.join(out, "stats"), exist_ok=True)
     shutil.copyfile(os.path.join(run_out, "stats", "ingest.json"), os.path.join(out, "stats", "ingest.json"))
+    if why is None:
+        if progress:
+            print(f"roots: refiltering {run_out} with {manifest_path} in this process, from the attributes",
+                  file=sys.stderr)
+        refilter_here(run_out, new, out)
+    else:
+        if progress:
+            print(f"roots: refiltering {run_out} with {manifest_path} as a Beam job ({why})", file=sys.stderr)
+        _beam_job(run_out, old, new, out, options)
+    report = build_report(out, new.name)
+    report["filters"] = describe_filters(new, report)
+    publish(out, report)
+    return report
+
+
+def _beam_job(run_out: str, old: Manifest, new: Manifest, out: str, options) -> None:
+    """The refilter as a Beam job: the run's pipeline with its first stages replaced (see the module docstring)."""
+    from pipeline.run import build_pipeline, make_runner
+
     record = new.attributes.enabled
     # a document's text after the text stages is its own business unless template lines (counted over the corpus)
     # ran: then every survivor goes through them again
@@ -456,17 +490,11 @@ def refilter(run_out: str, manifest_path: str, out: str, beam_args: Sequence[str
     }
     if carry:
         replace.update(_carrying_stages(_same_fingerprints(old.dedup, new.dedup)))
-    if progress:
-        print(f"roots: refiltering {run_out} with {manifest_path}", file=sys.stderr)
     p = beam.Pipeline(runner=make_runner(options), options=options)
     build_pipeline(p, new, [], out, None, replace)
     state = p.run().wait_until_finish()
     if state is not None and str(state) not in ("DONE", "PipelineState.DONE"):
         raise UserError(f"the Beam job ended in state {state}: {out} has no report.json; run the same command again")
-    report = build_report(out, new.name)
-    report["filters"] = describe_filters(new, report)
-    publish(out, report)
-    return report
 
 
 def _carrying_stages(use_stored: bool) -> dict[str, Callable[[RunContext], Any]]:

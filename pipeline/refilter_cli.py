@@ -12,7 +12,8 @@ def _cmd_refilter(args, beam_args: list[str]) -> int:
     from pipeline.refilter import refilter
     from reports.terminal import render_tables
 
-    report = refilter(args.run, args.manifest, args.out, beam_args, args.overwrite, not args.no_progress)
+    report = refilter(args.run, args.manifest, args.out, beam_args, args.overwrite, not args.no_progress,
+                      args.beam_job)
     if not args.quiet:
         render_tables(report, Console())
     print(f"shards: {os.path.join(args.out, 'shards')}  report: {os.path.join(args.out, 'report.json')}")
@@ -35,6 +36,10 @@ def register(sub) -> None:
                    help="the manifest with the new cut-offs, in the same folder as the run's manifest")
     p.add_argument("--out", required=True, metavar="OUT2", help="output folder of the refiltered run")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier roots output in OUT2")
+    p.add_argument("--beam", dest="beam_job", action="store_true",
+                   help="run the refilter as a Beam job even on this machine (what it does on a distributed "
+                        "--runner, or when more than cut-offs change); by default a change of cut-offs only is "
+                        "worked out in this process from the attributes, with the same result")
     p.add_argument("--no-progress", action="store_true", help="do not print progress")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print the summary tables")
     p.set_defaults(func=_cmd_refilter, beam=True)

@@ -20,9 +20,9 @@ The record (a plain ``dict``) between stages:
 ``path``       the file path inside the dump, code only (``None`` otherwise)
 
 With attributes on (``pipeline.attributes``), stages also add what they measured: ``measures`` (each quality
-check's value), ``pii`` (replacements per category), ``restore`` (patches back to the text that left language ID,
-one per stage that changed the text: :func:`with_text`), ``exact_cluster``, ``near_cluster`` and ``dedup_keys``
-(:data:`DEDUP_KEYS`).
+check's value), ``pii`` (replacements per category), ``word_removal`` (:data:`WORD_REMOVAL`), ``restore``
+(patches back to the text that left language ID, one per stage that changed the text: :func:`with_text`),
+``exact_cluster``, ``near_cluster`` and ``dedup_keys`` (:data:`DEDUP_KEYS`).
 
 A removed record adds ``reason`` (str), ``value`` (JSON-serialisable measure, may be ``None``) and ``stage`` (the
 name of the stage that removed it, as in the job graph); a failed one adds ``error`` (str, starting with the
@@ -50,6 +50,9 @@ Record = dict[str, Any]
 REMOVED = "removed"
 #: the record field dedup leaves with attributes on: ``(exact key bytes, packed LSH band keys)``, either ``None``
 DEDUP_KEYS = "dedup_keys"
+#: the record field the quality filter leaves on a kept document with attributes on, where ROOTS' word removal
+#: ran: the words it took, per reason (``{"too_long": 2}``)
+WORD_REMOVAL = "word_removal"
 FAILED = "failed"
 STATS = "stats"
 

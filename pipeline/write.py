@@ -18,6 +18,7 @@ import io
 import json
 import math
 import os
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -133,46 +134,81 @@ def _canonical(path: str) -> str:
     return path if "://" in path else os.path.normpath(os.path.abspath(path))
 
 
+def write_shard(root: str, fmt: str, schema: pa.Schema | None, compression: str | None, group: str, index: int,
+                rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One shard of ``group`` under a temporary name (renamed by :func:`write_index` once the index lists it): its
+    rows sorted by id, as Arrow IPC or JSON Lines; returns its index entry (with ``tmp``, its temporary name)."""
+    rows = sorted(rows, key=lambda r: r["id"])
+    suffix = "arrow" if fmt == "arrow" else "jsonl"
+    rel = f"{group}/{group}-{index:05d}.{suffix}"
+    data = encode_arrow(rows, schema, compression) if fmt == "arrow" else encode_jsonl(rows)
+    tmp = tmp_name(_join(root, rel))
+    write_file(tmp, data)
+    return {
+        "tmp": tmp,
+        "path": rel,
+        "group": group,
+        "rows": len(rows),
+        "bytes": len(data),
+        "text_bytes": sum(len((r.get("text") or "").encode("utf-8", "surrogatepass")) for r in rows),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def write_index(root: str, group_field: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Writes ``index.json`` listing ``entries`` and then commits the shards it lists (see the module docstring for
+    why this order); returns the index."""
+    shards = []
+    for e in sorted(entries, key=lambda e: e["path"]):
+        shards.append({"path": e["path"], group_field: e["group"], "rows": e["rows"], "bytes": e["bytes"],
+                       "text_bytes": e["text_bytes"], "sha256": e["sha256"]})
+    index = {"version": 1, "shards": shards}
+    data = (json.dumps(index, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    write_atomically(_join(root, "index.json"), data)
+    commit_files(root, [(e["tmp"], _join(root, e["path"])) for e in entries])
+    return index
+
+
+def group_of(row: dict[str, Any], group_field: str) -> str:
+    """The group (folder) of a row or record: its ``group_field``, ``unknown`` when empty."""
+    return str(row.get(group_field) or "unknown")
+
+
+def write_groups(root: str, group_field: str, items: Iterable[tuple[str, int, dict[str, Any]]], fmt: str = "arrow",
+                 schema: pa.Schema | None = None, shard_bytes: int = 256 * 1024 * 1024,
+                 compression: str | None = None) -> dict[str, Any]:
+    """What :class:`WriteShards` writes, in this process: ``items`` are ``(id, size, row)`` (``size`` as its
+    ``size_fn`` measures the record); the same shard counts, shards, bytes and index."""
+    items = list(items)
+    totals: dict[str, int] = defaultdict(int)
+    for _, size, row in items:
+        totals[group_of(row, group_field)] += size + 1
+    shards: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for doc_id, _, row in items:
+        group = group_of(row, group_field)
+        shards[(group, stable_bucket(doc_id, shard_count(totals[group], shard_bytes)))].append(row)
+    entries = [write_shard(root, fmt, schema, compression, group, index, rows)
+               for (group, index), rows in sorted(shards.items())]
+    return write_index(root, group_field, entries)
+
+
 class _WriteShard(beam.DoFn):
     def __init__(self, root: str, fmt: str, schema: pa.Schema | None, compression: str | None = None):
         self.root, self.fmt, self.schema, self.compression = root, fmt, schema, compression
 
     def process(self, element: tuple[tuple[str, int], Iterable[dict[str, Any]]]):
         (group, index), rows = element
-        rows = sorted(rows, key=lambda r: r["id"])
-        suffix = "arrow" if self.fmt == "arrow" else "jsonl"
-        rel = f"{group}/{group}-{index:05d}.{suffix}"
-        data = encode_arrow(rows, self.schema, self.compression) if self.fmt == "arrow" else encode_jsonl(rows)
-        tmp = tmp_name(_join(self.root, rel))
-        write_file(tmp, data)  # renamed by _WriteIndex once the index lists it
-        yield {
-            "tmp": tmp,
-            "path": rel,
-            "group": group,
-            "rows": len(rows),
-            "bytes": len(data),
-            "text_bytes": sum(len((r.get("text") or "").encode("utf-8", "surrogatepass")) for r in rows),
-            "sha256": hashlib.sha256(data).hexdigest(),
-        }
+        yield write_shard(self.root, self.fmt, self.schema, self.compression, group, index, list(rows))
 
 
 class _WriteIndex(beam.DoFn):
-    """Writes ``index.json`` and then commits the shards it lists (see the module docstring for why this order)."""
+    """Writes ``index.json`` and then commits the shards it lists (:func:`write_index`)."""
 
     def __init__(self, root: str, group_field: str):
         self.root, self.group_field = root, group_field
 
     def process(self, entries: list[dict[str, Any]]):
-        shards = []
-        for e in sorted(entries, key=lambda e: e["path"]):
-            entry = {"path": e["path"], self.group_field: e["group"], "rows": e["rows"], "bytes": e["bytes"],
-                     "text_bytes": e["text_bytes"], "sha256": e["sha256"]}
-            shards.append(entry)
-        index = {"version": 1, "shards": shards}
-        write_atomically(_join(self.root, "index.json"),
-                         (json.dumps(index, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-        commit_files(self.root, [(e["tmp"], _join(self.root, e["path"])) for e in entries])
-        yield index
+        yield write_index(self.root, self.group_field, entries)
 
 
 class WriteShards(beam.PTransform):
@@ -196,7 +232,7 @@ class WriteShards(beam.PTransform):
         # each record becomes its row before the step that waits for the group totals: what is held there is
         # the rows (for attributes: no text), not the whole records
         keyed = docs | "KeyByGroup" >> beam.Map(
-            lambda r: (str(r.get(group_field) or "unknown"), (r["id"], size_fn(r) + 1, row_fn(r))))
+            lambda r: (group_of(r, group_field), (r["id"], size_fn(r) + 1, row_fn(r))))
         sizes = (
             keyed
             | "TextBytes" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
@@ -241,7 +277,12 @@ class WriteJson(beam.PTransform):
         path = self.path
 
         def write(v):
-            write_atomically(path, (json.dumps(v, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+            write_json(path, v)
             return v
 
         return value | beam.Map(write)
+
+
+def write_json(path: str, value: Any) -> None:
+    """One JSON file as the stages' ``stats`` are written (sorted keys, indented), atomically."""
+    write_atomically(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8"))

@@ -234,6 +234,22 @@ def test_connected_components_match_union_find_and_fall_back(tmp_path: Path) -> 
     assert sorted(labels1) == truth and len(unconverged1) > 0
 
 
+def test_unfinished_edges_counted_outside_beam_as_the_stage_counts_them(tmp_path: Path) -> None:
+    """``roots refilter`` in one process reports the stage's ``cc_unconverged_edges``: the same count for any number
+    of rounds, on a graph with a long path (unfinished after a few rounds), trees and cycles."""
+    from pipeline.refilter_local import unconverged_edges
+
+    rng = random.Random(11)
+    ids = [f"{rng.getrandbits(64):016x}" for _ in range(200)]
+    edges = [(rng.choice(ids), rng.choice(ids)) for _ in range(150)]
+    srt = sorted(ids[:120])
+    edges += list(zip(srt[1:], srt[:-1], strict=True)) + [(ids[3], ids[3]), (ids[4], ids[5]), (ids[5], ids[4])]
+    rounds = (1, 2, 3, 6)
+    counts = [len(unconverged) for _, unconverged in _components(tmp_path, edges, rounds)]
+    assert counts == [unconverged_edges(edges, r) for r in rounds]
+    assert counts[0] > counts[2] > 0 and unconverged_edges(edges, 20) == 0
+
+
 def test_finishing_union_find_is_exact_however_the_edges_are_split() -> None:
     """The finishing step is a combiner: its labels must not depend on how the edges were split and merged."""
     rng = random.Random(7)

@@ -115,9 +115,45 @@ def test_with_stored_dedup_keys_byte_identical_to_a_full_run(runs):
     full, refiltered = output_bytes(runs / "full-cutoffs"), output_bytes(runs / "refiltered-cutoffs")
     assert [k for k in sorted(set(full) | set(refiltered)) if full.get(k) != refiltered.get(k)] == []
     assert tree_bytes(runs / "full-cutoffs" / "attributes") == tree_bytes(runs / "refiltered-cutoffs" / "attributes")
-    for stats in ("pii.json", "dedup.json"):  # PII counts of the documents let by come from their attributes
-        assert (runs / "full-cutoffs" / "stats" / stats).read_bytes() == (
-            runs / "refiltered-cutoffs" / "stats" / stats).read_bytes()
+    # every stats file too: PII counts, word removal (stored word counts), placeholders kept, dedup's figures
+    assert tree_bytes(runs / "full-cutoffs" / "stats") == tree_bytes(runs / "refiltered-cutoffs" / "stats")
+
+
+def test_cutoffs_only_run_here_and_the_beam_job_agrees(runs, capsys):
+    """A change of cut-offs only is worked out in this process (``pipeline.refilter_local``); the Beam job that a
+    distributed runner would run (``--beam``) writes the same bytes."""
+    refilter(str(runs / "old"), str(runs / "cutoffs.yaml"), str(runs / "here"), progress=True)
+    assert "in this process" in capsys.readouterr().err
+    refilter(str(runs / "old"), str(runs / "cutoffs.yaml"), str(runs / "beam"), progress=True, beam_job=True)
+    assert "as a Beam job (--beam)" in capsys.readouterr().err
+    for name in ("here", "beam"):
+        assert output_bytes(runs / name) == output_bytes(runs / "full-cutoffs")
+        for part in ("attributes", "stats"):
+            assert tree_bytes(runs / name / part) == tree_bytes(runs / "full-cutoffs" / part), (name, part)
+
+
+def test_other_changes_and_older_attributes_run_the_beam_job(runs, tmp_path, capsys):
+    """A new dedup threshold, or attributes from before the dedup keys and word counts were stored, need the Beam
+    job; it still writes what a full run writes."""
+    import pyarrow as pa
+
+    from pipeline.attributes import WORD_COLUMNS
+
+    refilter(str(runs / "old"), str(runs / "new.yaml"), str(tmp_path / "threshold"), progress=True)
+    assert "as a Beam job (dedup changed)" in capsys.readouterr().err
+    older = tmp_path / "older"
+    shutil.copytree(runs / "old", older)
+    dropped = {"dedup_exact", "dedup_bands", *WORD_COLUMNS.values()}
+    for path in (older / "attributes").rglob("*.arrow"):
+        with pa.memory_map(str(path)) as src:
+            table = pa.ipc.open_file(src).read_all()
+        table = table.select([c for c in table.column_names if c not in dropped])
+        with pa.ipc.new_file(str(path), table.schema) as writer:
+            writer.write_table(table)
+    refilter(str(older), str(runs / "cutoffs.yaml"), str(tmp_path / "from-older"), progress=True)
+    assert "an older run" in capsys.readouterr().err
+    assert output_bytes(tmp_path / "from-older") == output_bytes(runs / "full-cutoffs")
+    assert tree_bytes(tmp_path / "from-older" / "attributes") == tree_bytes(runs / "full-cutoffs" / "attributes")
 
 
 def test_cutoffs_move_documents_and_change_a_clusters_kept_member(runs):
