@@ -8,8 +8,10 @@ Only ids, hashes and signatures travel through grouping steps; document texts go
 2. Exact: ``((language, sha1), id)`` → per key its size and smallest id (a combiner) → every other id of a group of
    two or more gets verdict ``exact_duplicate`` with ``duplicate_of`` = kept id and ``value`` = ``None``.
 3. Near, over the signatures of documents not removed in 2 (so near dedup runs on exact survivors, as if chained):
-   band keys ``(language, band, band hash)`` → per bucket its smallest id → an edge from it to every other id in the
-   bucket (a star, so a bucket of k ids gives k-1 edges, not k(k-1)/2) → ``Distinct`` → with ``verify``,
+   band keys ``(language, band, band hash)``, packed per batch into one array per language and part of the keys
+   (:data:`BAND_PARTS`) and grouped by (language, part); one sort of a part finds its buckets of two or more ids
+   (:func:`shared_buckets`) → per bucket an edge from its smallest id to every other id in it (a star, so a bucket
+   of k ids gives k-1 edges, not k(k-1)/2) → ``Distinct`` → with ``verify``,
    keep an edge only if the two signatures' Jaccard estimate is ≥ threshold (signatures joined by id) →
    :class:`ConnectedComponents` → in each component the smallest id is kept; every other member gets verdict
    ``near_duplicate`` with ``duplicate_of`` = kept id and ``value`` = Jaccard estimate between it and the kept doc
@@ -18,10 +20,12 @@ Only ids, hashes and signatures travel through grouping steps; document texts go
 4. One ``CoGroupByKey`` on id joins records with both verdict sets → kept / removed.
 
 No grouping step needs all members of a huge group at once (a real engine holds one key's values in one task, Flink
-in memory), and each costs one shuffle (:class:`_HotJoin`): a key's members are combined into its count, smallest
+in memory): a part of the band keys is packed arrays of a known share of them, and every other grouping costs one
+shuffle (:class:`_HotJoin`): a key's members are combined into its count, smallest
 and, up to ``hot_limit`` of them, the members themselves; only the keys known to be bigger are split, each member
 meeting its key's summary through a side input that holds just those keys. A template page copied 200,000 times
-or an LSH bucket of 200,000 documents thus never reaches a worker as one group.
+thus never reaches a worker as one group, and an LSH bucket of 200,000 documents is 200,000 rows of a part's
+arrays.
 
 Every choice is "smallest id", ids are stable hashes, and no step depends on element order, so the removed set and
 every field of it are the same for any runner and worker count. ``duplicate_of`` of an exact duplicate names the
@@ -343,18 +347,66 @@ def _survivors(item: tuple[str, dict[str, list]]) -> Iterator[tuple[str, tuple[s
 # ------------------------------------------------------------------------------------------- near
 
 
-def _bands(item: tuple[str, tuple[str, bytes]], bands: int, rows: int) -> Iterator[tuple[tuple[str, int, int], str]]:
-    doc_id, (lang, sig) = item
-    keys = band_keys(np.frombuffer(sig, dtype="<u4")[None, :], bands, rows)[0]
-    for i, h in enumerate(keys):
-        yield (lang, i, h), doc_id
+#: LSH band keys of a language are grouped in this many parts (by key), each part one group of packed arrays: a
+#: part holds about documents x bands / BAND_PARTS keys of 10 bytes (plus their ids) on one worker, e.g. 180 million
+#: documents of one language with 23 bands: 16 million keys, about 160 MB of keys, per part
+BAND_PARTS = 256
+#: one band key as packed for the grouping: the key and its band
+BAND_ROW = np.dtype([("key", "<u8"), ("band", "<u2")])
 
 
-def _star_edges(item: tuple[Any, int, tuple[int, str], list[str]]) -> Iterator[tuple[str, str]]:
-    """Edges from the smallest id of an LSH bucket to each other id in this part of it."""
-    _, _, (_, center), ids = item
-    for other in set(ids):
-        if other != center:
+def shared_buckets(keys: np.ndarray, bands: np.ndarray, ids: Sequence[str]) -> Iterator[list[str]]:
+    """The members (ids, in no order) of every LSH bucket, one ``(band, key)`` of one language, that holds two or
+    more of the entries ``keys[i]``, ``bands[i]``, ``ids[i]``, found by sorting them once: the buckets of one
+    document only, nearly all of them, are never formed."""
+    if len(keys) < 2:
+        return
+    order = np.lexsort((bands, keys))
+    k, b = keys[order], bands[order]
+    starts = np.flatnonzero(np.concatenate(([True], (k[1:] != k[:-1]) | (b[1:] != b[:-1]))))
+    ends = np.append(starts[1:], len(order))
+    big = ends - starts >= 2
+    for start, end in zip(starts[big], ends[big], strict=True):
+        yield [ids[j] for j in order[start:end]]
+
+
+class _BandParts(beam.DoFn):
+    """A batch of ``(id, (language, signature))`` → ``((language, part), (packed keys, ids))``: the LSH band keys of
+    the batch (:data:`BAND_ROW`), one element per language and part (the key modulo ``parts``) instead of one per
+    key, so a document's 20-odd keys cost Beam one element, not 20-odd elements through a grouping."""
+
+    def __init__(self, bands: int, rows: int, parts: int) -> None:
+        self.bands, self.rows, self.parts = bands, rows, parts
+
+    def process(self, batch):  # no annotations: Beam would check them as type hints
+        by_lang: dict[str, list[tuple[str, bytes]]] = {}
+        for doc_id, (lang, sig) in batch:
+            by_lang.setdefault(lang, []).append((doc_id, sig))
+        for lang, items in sorted(by_lang.items()):
+            sigs = np.stack([np.frombuffer(sig, dtype="<u4") for _, sig in items])
+            keys = np.array(band_keys(sigs, self.bands, self.rows), dtype=np.uint64).ravel()
+            packed = np.empty(len(keys), dtype=BAND_ROW)
+            packed["key"], packed["band"] = keys, np.tile(np.arange(self.bands, dtype=np.uint16), len(items))
+            doc = np.repeat(np.arange(len(items)), self.bands)
+            part = (keys % np.uint64(self.parts)).astype(np.int64)
+            order = np.argsort(part, kind="stable")
+            bounds = np.flatnonzero(np.diff(part[order])) + 1
+            for chunk in np.split(order, bounds):
+                ids = [items[i][0] for i in doc[chunk]]
+                yield (lang, int(part[chunk[0]])), (packed[chunk].tobytes(), ids)
+
+
+def _bucket_star_edges(item: tuple[tuple[str, int], Iterable[tuple[bytes, list[str]]]]) -> Iterator[tuple[str, str]]:
+    """One part of a language's band keys → an edge from the smallest id of each shared bucket to each other id in it
+    (a star, so a bucket of k ids gives k-1 edges)."""
+    _, chunks = item
+    chunks = list(chunks)
+    rows = np.frombuffer(b"".join(c[0] for c in chunks), dtype=BAND_ROW)
+    ids = [i for c in chunks for i in c[1]]
+    for members in shared_buckets(rows["key"], rows["band"], ids):
+        unique = set(members)
+        center = min(unique)
+        for other in unique - {center}:
             yield center, other
 
 
@@ -747,20 +799,23 @@ class Dedup(beam.PTransform):
 
     ``params.exact`` / ``params.near`` switch the two parts; near dedup only sees documents that exact dedup kept.
     ``batch_size`` caps the records fingerprinted together (signatures are computed per batch with numpy).
-    ``hot_limit``: the most members of one exact group, LSH bucket or graph node that are grouped together; a bigger
-    one is handled member by member (see :class:`_HotJoin`). It changes how work is spread, never a verdict.
+    ``hot_limit``: the most members of one exact group, star centre or graph node that are grouped together; a bigger
+    one is handled member by member (see :class:`_HotJoin`). ``band_parts``: how many parts a language's LSH band
+    keys are grouped in (:data:`BAND_PARTS`). Neither changes a verdict, only how work is spread.
     ``clusters`` (attributes on) gives every record ``exact_cluster`` and ``near_cluster``: the kept id of its exact
     group / near component, or ``None``.
     """
 
     def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None,
-                 skip_sources: Sequence[str] = (), hot_limit: int = HOT_KEY_LIMIT, clusters: bool = False) -> None:
+                 skip_sources: Sequence[str] = (), hot_limit: int = HOT_KEY_LIMIT, clusters: bool = False,
+                 band_parts: int = BAND_PARTS) -> None:
         super().__init__(label)
         self.params = params or DedupParams()
         self.batch_size = batch_size
         self.skip_sources = tuple(skip_sources)
         self.hot_limit = hot_limit
         self.clusters = clusters
+        self.band_parts = band_parts
 
     def expand(self, records: beam.PCollection) -> StageOutput:
         """Sources in ``skip_sources`` (their filter profile has no ``dedup``) go around the stage, kept as they are:
@@ -815,9 +870,10 @@ class Dedup(beam.PTransform):
                 )
             candidates = (
                 sigs
-                | "BandKeys" >> beam.FlatMap(_bands, bands, rows)
-                | "Buckets" >> _HotJoin(limit=limit)
-                | "StarEdges" >> beam.FlatMap(_star_edges)
+                | "BatchBands" >> beam.BatchElements(min_batch_size=16, max_batch_size=self.batch_size)
+                | "BandParts" >> beam.ParDo(_BandParts(bands, rows, self.band_parts))
+                | "GroupBandParts" >> beam.GroupByKey()
+                | "StarEdges" >> beam.FlatMap(_bucket_star_edges)
                 | "DistinctPairs" >> beam.Distinct()
             )
             stat_parts.append(candidates | "CountCandidates" >> _count("candidate_pairs"))

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -59,7 +59,15 @@ from pipeline.attributes import (
     manifest_record,
     row_bytes,
 )
-from pipeline.dedup import EXACT_REASON, NEAR_REASON, band_bytes, dedup_stats, stored_keys, union_find_labels
+from pipeline.dedup import (
+    EXACT_REASON,
+    NEAR_REASON,
+    band_bytes,
+    dedup_stats,
+    shared_buckets,
+    stored_keys,
+    union_find_labels,
+)
 from pipeline.dedup import NAME as DEDUP
 from pipeline.pii import KEPT_STATS, RedactFn, pii_stats, redacts
 from pipeline.quality import removed_words_tallies, with_words, word_removal_stats
@@ -226,23 +234,18 @@ def _fingerprint(recs: list[Record], fresh: set[str], p: DedupParams) -> dict[st
     return out
 
 
-def _shared(langs: Sequence[str], bands: list[bytes], n_bands: int) -> list[tuple[int, int, int]]:
-    """``(document index, band, key)`` of every band key that two or more of the documents share (in the same
-    language and band), found by sorting all keys at once."""
-    if not bands:
-        return []
-    keys = np.frombuffer(b"".join(bands), dtype="<u8").reshape(len(bands), n_bands).ravel()
-    codes = {lang: i for i, lang in enumerate(sorted(set(langs)))}
-    lang_ix = np.repeat(np.array([codes[x] for x in langs], dtype=np.int64), n_bands)
-    group = lang_ix * n_bands + np.tile(np.arange(n_bands, dtype=np.int64), len(bands))
-    order = np.lexsort((keys, group))
-    g, k = group[order], keys[order]
-    same = (g[1:] == g[:-1]) & (k[1:] == k[:-1])
-    dup = np.zeros(len(order), dtype=bool)
-    dup[:-1] |= same
-    dup[1:] |= same
-    picked = order[dup]
-    return [(int(i // n_bands), int(i % n_bands), int(keys[i])) for i in picked]
+def _buckets(recs: list[Record], bands: dict[str, bytes], n_bands: int) -> list[list[str]]:
+    """The ids of every LSH bucket (language, band, key) that two or more of ``recs`` share, from their packed band
+    keys (``pipeline.dedup.shared_buckets``, as the stage finds them)."""
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    for rec in recs:
+        by_lang[rec.get("language") or ""].append(rec["id"])
+    out: list[list[str]] = []
+    for _, ids in sorted(by_lang.items()):
+        keys = np.frombuffer(b"".join(bands[i] for i in ids), dtype="<u8")
+        band = np.tile(np.arange(n_bands, dtype=np.uint16), len(ids))
+        out.extend(shared_buckets(keys, band, np.repeat(np.array(ids, dtype=object), n_bands)))
+    return out
 
 
 def unconverged_edges(edges: Iterable[tuple[str, str]], rounds: int) -> int:
@@ -323,15 +326,11 @@ class _Dedup:
                     verdicts[doc_id] = (EXACT_REASON, None, keep)
 
     def _near(self, recs, keys, verdicts, clusters) -> None:
-        n_bands = self.p.bands_rows[0]
-        langs = [r.get("language") or "" for r in recs]
-        buckets: dict[tuple[str, int, int], list[str]] = defaultdict(list)
-        for i, band, key in _shared(langs, [keys[r["id"]][1] for r in recs], n_bands):
-            buckets[(langs[i], band, key)].append(recs[i]["id"])
-        needed = {doc_id for ids in buckets.values() for doc_id in ids}
+        buckets = _buckets(recs, {r["id"]: keys[r["id"]][1] for r in recs}, self.p.bands_rows[0])
+        needed = {doc_id for ids in buckets for doc_id in ids}
         sigs = self._signatures([r for r in recs if r["id"] in needed])
         candidates: set[tuple[str, str]] = set()
-        for ids in buckets.values():  # a star from the bucket's smallest id to each other member
+        for ids in buckets:  # a star from the bucket's smallest id to each other member
             centre = min(ids)
             candidates.update((centre, other) for other in ids if other != centre)
         self.stats[("candidate_pairs", "")] += len(candidates)

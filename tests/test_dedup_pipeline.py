@@ -296,3 +296,35 @@ def test_output_is_the_same_with_one_and_two_workers(tmp_path: Path) -> None:
     assert one["removed"] and one["kept"]
     for key in ("kept", "removed", "failed", "stats"):
         assert one[key] == two[key]
+
+
+def test_shared_buckets_are_the_buckets_of_two_or_more() -> None:
+    """One sort finds exactly the (band, key) buckets with two or more entries, whatever the order of the entries."""
+    import numpy as np
+
+    from pipeline.dedup import shared_buckets
+
+    rng = random.Random(5)
+    entries = [(rng.randrange(4), rng.randrange(30), f"d{i % 70:02d}") for i in range(200)]  # (band, key, id)
+    entries += [(9, 2**64 - 1, "x"), (9, 2**64 - 1, "y")]  # the largest key, in a band of its own
+    truth: dict[tuple[int, int], list[str]] = {}
+    for band, key, doc in entries:
+        truth.setdefault((band, key), []).append(doc)
+    want = sorted(sorted(ids) for ids in truth.values() if len(ids) >= 2)
+    rng.shuffle(entries)
+    keys = np.array([k for _, k, _ in entries], dtype=np.uint64)
+    bands = np.array([b for b, _, _ in entries], dtype=np.uint16)
+    got = sorted(sorted(m) for m in shared_buckets(keys, bands, [d for _, _, d in entries]))
+    assert got == want and ["x", "y"] in got
+    assert list(shared_buckets(keys[:1], bands[:1], ["a"])) == []
+
+
+def test_band_key_parts_change_no_verdict(tmp_path: Path) -> None:
+    """However many parts the band keys are grouped in (one part: every key of a language together), the verdicts,
+    values and stats are the same."""
+    records = _corpus(12)
+    runs = run_dedups(tmp_path, [(records, Dedup(FAST, band_parts=n)) for n in (1, 3, 256)])
+    assert runs[0]["removed_by_id"] and any(r["reason"] == NEAR_REASON for r in runs[0]["removed"])
+    for other in runs[1:]:
+        for key in ("kept", "removed", "failed", "stats"):
+            assert other[key] == runs[0][key]
