@@ -108,11 +108,6 @@ def attribute_row(rec: Record) -> dict[str, Any]:
     return row
 
 
-def row_size(rec: Record) -> int:
-    """About how many bytes ``rec``'s attributes row takes (:func:`row_bytes`)."""
-    return row_bytes(attribute_row(rec))
-
-
 def row_bytes(row: dict[str, Any]) -> int:
     """About how many bytes an attributes row takes (its strings and the fixed columns): what splits a language's
     attributes into files, as its text bytes split its shards."""
@@ -124,8 +119,8 @@ def row_bytes(row: dict[str, Any]) -> int:
 
 def write_attributes(root: str, shard_bytes: int) -> WriteShards:
     """Final records → ``root/<language>/<language>-NNNNN.arrow`` + ``root/index.json`` (see the module doc)."""
-    return WriteShards(root, "language", attribute_row, "arrow", ATTRIBUTES_SCHEMA, shard_bytes, size_fn=row_size,
-                       compression="zstd")
+    return WriteShards(root, "language", attribute_row, "arrow", ATTRIBUTES_SCHEMA, shard_bytes, size_fn=row_bytes,
+                       compression="zstd", size_of_row=True)
 
 
 def manifest_record(manifest: Manifest) -> dict[str, Any]:

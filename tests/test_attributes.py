@@ -129,3 +129,24 @@ def test_a_patch_turns_the_new_text_back_into_the_old(old, rnd):
     assert (patch is None) == (new == old)
     assert (old if patch is None else apply_patch(new, patch)) == old
     assert restore(new, [patch, None]) == old
+
+
+def test_patches_give_back_the_old_text_whatever_changed() -> None:
+    """In-place changes (as many lines: PII placeholders, words taken inside lines) take the line-for-line path,
+    other changes (blank lines dropped, lines removed) difflib's; both patches give the old text back."""
+    import random
+
+    rng = random.Random(3)
+    lines = ["same line", "", "a x.com b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "mail jane@example.org now", "same line"]
+    for _ in range(300):
+        old_lines = [rng.choice(lines) + rng.choice(["", " tail", " x"]) for _ in range(rng.randint(1, 12))]
+        new_lines = [line.replace("x.com", "").replace("jane@example.org", "PI:EMAIL") if rng.random() < 0.5
+                     else line for line in old_lines]
+        if rng.random() < 0.3:  # lines dropped too
+            new_lines = [line for line in new_lines if line and rng.random() < 0.8]
+        old, new = "\n".join(old_lines), "\n".join(new_lines)
+        patch = text_patch(new, old)
+        assert (patch is None) == (new == old)
+        assert apply_patch(new, patch or []) == old
+    patch = text_patch("a\nPI:EMAIL b\nc\nd PI:KEY", "a\njane@example.org b\nc\nd sk_live_1")
+    assert [op[:2] for op in patch] == [[1, 2], [3, 4]]  # one entry per run of changed lines
