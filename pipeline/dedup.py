@@ -410,6 +410,13 @@ def _bucket_star_edges(item: tuple[tuple[str, int], Iterable[tuple[bytes, list[s
             yield center, other
 
 
+def _table_entry(item: tuple[Any, int, Any, list]) -> Iterator[tuple[Any, Any]]:
+    """A lookup join's ``(key, table value)``, once per key (its part 0)."""
+    key, part, x, _ = item
+    if part == 0:
+        yield key, x
+
+
 class PairJaccard(beam.PTransform):
     """``(a, b)`` id pairs → ``((a, b), jaccard_estimate)``, joining the two signatures by id (never texts).
 
@@ -877,6 +884,13 @@ class Dedup(beam.PTransform):
                 | "DistinctPairs" >> beam.Distinct()
             )
             stat_parts.append(candidates | "CountCandidates" >> _count("candidate_pairs"))
+            # the signatures of the documents in a candidate pair, the only ones the pair joins below read: every
+            # signature is shuffled once here rather than in each of their four joins
+            sigs = (
+                candidates
+                | "CandidateIds" >> beam.FlatMap(lambda edge: ((edge[0], None), (edge[1], None)))
+                | "CandidateSignatures" >> _HotJoin(sigs, limit, then=_table_entry)
+            )
             if p.verify:
                 threshold = p.threshold
                 edges = (
