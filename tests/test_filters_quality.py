@@ -216,6 +216,25 @@ def test_fast_word_path_equals_the_regex_on_cjk_mixes(text: str) -> None:
     assert words(text) == WORD_RE.findall(text.lower())
 
 
+@given(
+    st.lists(
+        st.sampled_from(["ភាសាខ្មែរ", "ทำงาน", "中文", "\u0301x", "(LibreOffice)", "Writer,", "e-mail", "don't", "--",
+                         "2023", "🏻a", "a🏻", "\u0600b", "x\u200d", "OK.", "Überschrift:", "«Текст»", "𠀀",
+                         "Click (Format - Paragraph), then 'OK'; the e-mail... " * 5]),
+        max_size=100,
+    ),
+    st.lists(st.sampled_from([" ", "\n", "  ", "\t", "\u3000", "\x1c"]), min_size=1),
+)
+@settings(max_examples=200, deadline=None)
+def test_mixed_word_path_equals_the_regex(tokens: list[str], spaces: list[str]) -> None:
+    """Long texts mixing unspaced scripts with runs of plain words, so that ``_mixed_words`` cuts them into pieces
+    (runs of plain tokens longer than ``_MIN_PLAIN_RUN`` characters go the fast way)."""
+    from filters.text import WORD_RE
+
+    text = "".join(tok + spaces[i % len(spaces)] for i, tok in enumerate(tokens)) + "ភ"
+    assert words(text) == WORD_RE.findall(text.lower())
+
+
 def test_thai_is_split_into_graphemes() -> None:
     assert words("ทำงาน") == ["ทำ", "ง", "า", "น"]
 
