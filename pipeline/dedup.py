@@ -787,10 +787,10 @@ def lsh_summary(p: DedupParams) -> dict[str, Any]:
     return {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
 
 
-def dedup_stats(acc: Counter, p: DedupParams) -> dict[str, Any]:
-    """The stage's stats dict from ``(metric, key)`` counts (see :class:`_StatsFn`), for a dedup run outside Beam
-    (``pipeline.refilter_local``)."""
-    return _stats_of(acc, lsh_summary(p))
+def dedup_stats(acc: Counter, lsh: dict[str, Any]) -> dict[str, Any]:
+    """The stage's stats dict from ``(metric, key)`` counts (see :class:`_StatsFn`) and its ``lsh`` entry
+    (:func:`lsh_summary`), for a dedup run outside Beam (``pipeline.refilter_local``)."""
+    return _stats_of(acc, lsh)
 
 
 def _count(metric: str) -> beam.PTransform:

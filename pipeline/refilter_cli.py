@@ -7,14 +7,15 @@ import os
 
 
 def _cmd_refilter(args, beam_args: list[str]) -> int:
-    from rich.console import Console
-
     from pipeline.refilter import refilter
-    from reports.terminal import render_tables
 
     report = refilter(args.run, args.manifest, args.out, beam_args, args.overwrite, not args.no_progress,
                       args.beam_job)
     if not args.quiet:
+        from rich.console import Console
+
+        from reports.terminal import render_tables
+
         render_tables(report, Console())
     print(f"shards: {os.path.join(args.out, 'shards')}  report: {os.path.join(args.out, 'report.json')}")
     return 0 if report["counts_add_up"] else 1
