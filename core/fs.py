@@ -40,6 +40,11 @@ def tmp_name(path: str) -> str:
     return f"{path}{TMP_MARK}{uuid.uuid4().hex}"
 
 
+def final_name(path: str) -> str:
+    """``path`` without the temporary suffix :func:`tmp_name` gave it (unchanged when it has none)."""
+    return _TMP_NAME.sub("", path)
+
+
 def is_tmp(path: str) -> bool:
     """Whether ``path`` is a temporary file roots wrote (``tmp_name``), left by a killed run."""
     return _TMP_NAME.search(path.rsplit("/", 1)[-1]) is not None

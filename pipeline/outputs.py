@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 
-from core.fs import TMP_MARK
+from core.fs import final_name
 from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE
 from pipeline.pii import KEPT_STATS
 from pipeline.progress import UNITS
@@ -33,13 +33,7 @@ TOP_FILES = frozenset({"report.json", "report.html", "beam.log", ".roots-run.jso
 #: folders of shards written by ``pipeline.write.WriteShards``, and the format of their shards
 SHARD_FOLDERS = {"shards": "arrow", "removed": "arrow", "dead_letter": "jsonl"}
 STATS_FILES = frozenset({*(s.stats for s in STAGES if s.stats), "profiles.json", KEPT_STATS})
-_TMP = re.compile(re.escape(TMP_MARK) + r"[0-9a-f]+$")
 _SHARD = re.compile(r"(?P<group>[^/]+)/(?P=group)-\d{5,}\.(?P<fmt>arrow|jsonl)")
-
-
-def _final_name(rel: str) -> str:
-    """``rel`` without a temporary suffix."""
-    return _TMP.sub("", rel)
 
 
 def _in_shard_folder(fmt: str, extra: frozenset[str] = frozenset()) -> Callable[[str], bool]:
@@ -66,7 +60,7 @@ _FOLDER_RULES: dict[str, Callable[[str], bool]] = {
 
 def is_roots_file(rel: str) -> bool:
     """True when ``rel`` (a file's path inside ``--out``, ``/``-separated) is one a roots run writes there."""
-    final = _final_name(rel)
+    final = final_name(rel)
     top, _, inner = final.partition("/")
     if not inner:
         return final in TOP_FILES

@@ -117,13 +117,13 @@ def test_out_folder_is_never_someone_elses(tmp_path):
         prepare_out(str(a_file))
 
     earlier = tmp_path / "earlier"  # an earlier (interrupted) run, plus the user's own files
-    for rel in ("shards/en/en-00000.arrow", "shards/en/en-00001.arrow.tmp-1", "stats/ingest.json", "beam.log",
-                "report.json.tmp-99", "tokenizer/tokenizer.json", "notes.txt"):
+    for rel in ("shards/en/en-00000.arrow", tmp_name("shards/en/en-00001.arrow"), "stats/ingest.json", "beam.log",
+                tmp_name("report.json"), "tokenizer/tokenizer.json", "notes.txt", "notes.txt.tmp-1"):
         (earlier / rel).parent.mkdir(parents=True, exist_ok=True)
         (earlier / rel).write_text("x")
     prepare_out(str(earlier))
     assert sorted(p.relative_to(earlier).as_posix() for p in earlier.rglob("*")) == [
-        "notes.txt", "tokenizer", "tokenizer/tokenizer.json"]
+        "notes.txt", "notes.txt.tmp-1", "tokenizer", "tokenizer/tokenizer.json"]  # a user's name kept
 
     empty = tmp_path / "empty"
     empty.mkdir()

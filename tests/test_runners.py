@@ -18,6 +18,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability.api import beam_runner_api_pb2
 
 from core.errors import UserError
+from core.fs import tmp_name
 from pipeline.run import dry_run, is_local, plan_run, prepare_out, run
 from tests.conftest import REPO, SAMPLE, output_bytes
 from tests.fake_fs import FakeBucketFileSystem
@@ -158,7 +159,7 @@ def test_dataflow_mistakes_are_refused_before_submitting(offline_gcp, args, out,
 def test_remote_output_is_cleaned_written_and_reported_through_filesystems(sample_run, tmp_path):
     local = tmp_path / "bucket" / "out"
     for rel, text in (("shards/xx/xx-00099.arrow", "stale shard of an earlier run"), ("stats/ingest.json", "{"),
-                      ("shards/en/en-00000.arrow.tmp-1", "killed"), ("notes.txt", "mine"),
+                      (tmp_name("shards/en/en-00000.arrow"), "killed"), ("notes.txt", "mine"),
                       ("shards/mine/list.txt", "mine too")):
         (local / rel).parent.mkdir(parents=True, exist_ok=True)
         (local / rel).write_text(text)
