@@ -249,14 +249,18 @@ def stored_keys(key: str | None, bands: bytes | None) -> tuple[bytes | None, byt
     return (bytes.fromhex(key) if key else None), bands
 
 
-def compute_fingerprints(batch: list[Record], params: DedupParams, exact: bool, near: bool,
-                         bands: bool) -> list[tuple[str | None, bytes | None, bytes | None]]:
+def compute_fingerprints(
+    batch: list[Record], params: DedupParams, exact: bool, near: bool, bands: bool,
+    bands_rows: tuple[int, int] | None = None,
+) -> list[tuple[str | None, bytes | None, bytes | None]]:
     """Per record, from its text: ``(exact key, MinHash signature, packed band keys)`` (each ``None`` when switched
-    off or not computable; band keys only with ``bands``)."""
+    off or not computable; band keys only with ``bands``). ``bands_rows``: the LSH bands and rows when already known
+    (``params.bands_rows`` works them out, datasketch's grid search, on its first call in a process)."""
     texts = [r["text"] for r in batch]
     keys = exact_keys(texts) if exact else [None] * len(batch)
     sigs = signatures_batch(texts, [r.get("language") for r in batch], params) if near else [None] * len(batch)
-    packed = [band_bytes(s, *params.bands_rows) if bands else None for s in sigs]
+    bands_rows = bands_rows or params.bands_rows
+    packed = [band_bytes(s, *bands_rows) if bands else None for s in sigs]
     return list(zip(keys, sigs, packed, strict=True))
 
 
@@ -761,10 +765,13 @@ class _StatsFn(beam.CombineFn):
         return total
 
     def extract_output(self, acc: Counter) -> dict[str, Any]:
-        return _stats_of(acc, self.lsh)
+        return dedup_stats(acc, self.lsh)
 
 
-def _stats_of(acc: Counter, lsh: dict[str, Any]) -> dict[str, Any]:
+def dedup_stats(acc: Counter, lsh: dict[str, Any]) -> dict[str, Any]:
+    """The stage's stats dict from ``(metric, key)`` counts (see :class:`_StatsFn`) and its ``lsh`` entry
+    (:func:`lsh_summary`); ``pipeline.refilter_local`` builds it outside Beam too."""
+
     def dist(metric: str) -> dict[str, int]:
         items = [(int(k), n) for (m, k), n in acc.items() if m == metric]
         return {str(k): n for k, n in sorted(items)}
@@ -785,12 +792,6 @@ def lsh_summary(p: DedupParams) -> dict[str, Any]:
     """The ``lsh`` entry of the stats: threshold, permutations, bands and rows."""
     bands, rows = p.bands_rows
     return {"threshold": p.threshold, "num_perm": p.num_perm, "bands": bands, "rows": rows}
-
-
-def dedup_stats(acc: Counter, lsh: dict[str, Any]) -> dict[str, Any]:
-    """The stage's stats dict from ``(metric, key)`` counts (see :class:`_StatsFn`) and its ``lsh`` entry
-    (:func:`lsh_summary`), for a dedup run outside Beam (``pipeline.refilter_local``)."""
-    return _stats_of(acc, lsh)
 
 
 def _count(metric: str) -> beam.PTransform:

@@ -46,7 +46,7 @@ from core.errors import UserError
 from core.fs import is_remote, join, tmp_name, write_atomically
 from core.languages import is_code
 from filters import NL_CHECKS, count_placeholders, remove_words_batch
-from filters.dedup import DedupParams, exact_keys, jaccard_estimate, signatures_batch
+from filters.dedup import DedupParams, jaccard_estimate, signatures_batch
 from filters.restore import restore
 from manifests.schema import Manifest
 from pipeline.attributes import (
@@ -62,7 +62,7 @@ from pipeline.attributes import (
 from pipeline.dedup import (
     EXACT_REASON,
     NEAR_REASON,
-    band_bytes,
+    compute_fingerprints,
     dedup_stats,
     lsh_summary,
     shared_buckets,
@@ -71,9 +71,9 @@ from pipeline.dedup import (
 )
 from pipeline.dedup import NAME as DEDUP
 from pipeline.pii import KEPT_STATS, RedactFn, pii_stats, redacts
-from pipeline.quality import removed_words_tallies, with_words, word_removal_stats
+from pipeline.quality import QualityFilter, removed_words_tallies, with_words, word_removal_stats
 from pipeline.refilter import _EARLY, _arrow_rows, _index_paths, stored_verdict
-from pipeline.stage import DEDUP_KEYS, WORD_REMOVAL, Record, removed, with_text
+from pipeline.stage import DEDUP_KEYS, WORD_REMOVAL, Record, removed, stamped, with_text
 from pipeline.write import (
     REMOVED_SCHEMA,
     SHARD_SCHEMA,
@@ -86,7 +86,7 @@ from pipeline.write import (
     write_json,
 )
 
-QUALITY = "QualityFilter"
+QUALITY = QualityFilter.name
 #: stages whose removals a cut-off cannot change
 _BEFORE_QUALITY = (*_EARLY, "LanguageFilter")
 #: the stats files that stay as the run wrote them: the same documents reach PII redaction; profiles are fixed
@@ -124,17 +124,13 @@ def _attribute_schema(run_out: str) -> pa.Schema:
 
 # ------------------------------------------------------------------------------------------------ the documents
 class _Run:
-    """The outcome of the refilter, gathered as the writers want it: final kept records, removed rows, attributes
-    rows, and the tallies of the stats."""
+    """What the refilter removes, gathered as the writers want it: removed rows, their attributes rows, and the
+    words word removal took (the stats' tallies); the kept records are dedup's output."""
 
     def __init__(self) -> None:
-        self.kept: list[Record] = []
         self.removed_rows: list[dict[str, Any]] = []
         self.attribute_rows: list[dict[str, Any]] = []
         self.words: Counter = Counter()
-
-    def keep(self, rec: Record) -> None:
-        self.kept.append(rec)
 
     def remove(self, rec: Record, record: bool) -> None:
         self.removed_rows.append(removed_row(rec))
@@ -199,7 +195,7 @@ class _Verdicts:
         if not verdict.keep:
             if stage != QUALITY:
                 rec = _redacted_again(rec, self.profiles, self.record)
-            self.run.remove({**removed(rec, verdict.reason, verdict.value), "stage": QUALITY}, self.record)
+            self.run.remove(stamped(removed(rec, verdict.reason, verdict.value), QUALITY), self.record)
             return
         if stage == QUALITY:  # brought back: ROOTS' word removal, as the quality filter does on what it keeps
             words = None
@@ -222,12 +218,10 @@ def _fingerprint(recs: list[Record], fresh: set[str], p: DedupParams,
     (its MinHash signature is then kept in ``_sig``)."""
     out: dict[str, tuple[str | None, bytes | None]] = {}
     todo = [r for r in recs if r["id"] in fresh]
-    texts = [r["text"] for r in todo]
-    keys = exact_keys(texts) if p.exact else [None] * len(todo)
-    sigs = signatures_batch(texts, [r.get("language") for r in todo], p) if p.near else [None] * len(todo)
-    for rec, key, sig in zip(todo, keys, sigs, strict=True):
+    for rec, (key, sig, bands) in zip(todo, compute_fingerprints(todo, p, p.exact, p.near, True, bands_rows),
+                                      strict=True):
         rec["_sig"] = sig
-        out[rec["id"]] = (key, band_bytes(sig, *bands_rows))
+        out[rec["id"]] = (key, bands)
     for rec in recs:
         if rec["id"] not in fresh:
             exact, bands = rec.pop(DEDUP_KEYS)
@@ -316,7 +310,7 @@ class _Dedup:
             if doc_id in verdicts:
                 reason, value, keep = verdicts[doc_id]
                 self.stats[("removed", reason)] += 1
-                gone.append({**removed(rec, reason, value, duplicate_of=keep), "stage": DEDUP})
+                gone.append(stamped(removed(rec, reason, value, duplicate_of=keep), DEDUP))
             else:
                 kept.append(rec)
         return kept, gone

@@ -152,7 +152,8 @@ def write_shard(root: str, fmt: str, schema: pa.Schema | None, compression: str 
     suffix = "arrow" if fmt == "arrow" else "jsonl"
     rel = f"{group}/{group}-{index:05d}.{suffix}"
     if fmt == "arrow":
-        rows = sorted((r if isinstance(r, tuple) else packed(r, schema) for r in rows), key=lambda r: r[0])  # id
+        at = schema.names.index("id")
+        rows = sorted((r if isinstance(r, tuple) else packed(r, schema) for r in rows), key=lambda r: r[at])
         data = encode_arrow(rows, schema, compression)
         texts = [r[schema.names.index("text")] for r in rows] if "text" in schema.names else []
     else:
