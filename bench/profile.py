@@ -97,9 +97,9 @@ def floors_child(args: argparse.Namespace) -> None:
 
     from filters.dedup import DedupParams, signatures_batch
     from manifests.schema import load_manifest
+    from pipeline.files import ARROW_CHUNK_ROWS, SHARD_SCHEMA
     from pipeline.langid import load_lid_model
     from pipeline.lid_models import lid_text, roots_code
-    from pipeline.write import ARROW_CHUNK_ROWS, SHARD_SCHEMA
 
     manifest = load_manifest(args.manifest)
     clock = Clock()
@@ -143,9 +143,9 @@ def stages_child(args: argparse.Namespace) -> None:
     from filters import modify_batch
     from manifests.schema import load_manifest
     from pipeline.dedup import _Fingerprint
+    from pipeline.files import REMOVED_SCHEMA, SHARD_SCHEMA, encode_arrow, removed_row, shard_row
     from pipeline.stage import run_batch_fn
     from pipeline.stages import STAGES, RunContext
-    from pipeline.write import REMOVED_SCHEMA, SHARD_SCHEMA, encode_arrow, removed_row, shard_row
 
     manifest = load_manifest(args.manifest)
     docs = read_all(manifest)

@@ -75,6 +75,42 @@ def write_atomically(path: str, data: bytes) -> None:
         raise
 
 
+def write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path``, making missing folders (as Beam's ``FileSystems.create`` does); no rename, no
+    sync: for files written under a temporary name and committed later (``rename_files``)."""
+    if is_remote(path):
+        from apache_beam.io.filesystems import FileSystems
+
+        with FileSystems.create(path) as f:
+            f.write(data)
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def rename_files(sources: list[str], destinations: list[str]) -> None:
+    """Rename each source to its destination (on gs:// a copy and a delete, through Beam's ``FileSystems``)."""
+    if any(is_remote(p) for p in (*sources, *destinations)):
+        from apache_beam.io.filesystems import FileSystems
+
+        FileSystems.rename(sources, destinations)
+        return
+    for src, dst in zip(sources, destinations, strict=True):
+        os.replace(src, dst)
+
+
+def delete_files(paths: list[str]) -> None:
+    """Delete each file in ``paths``."""
+    if any(is_remote(p) for p in paths):
+        from apache_beam.io.filesystems import FileSystems
+
+        FileSystems.delete(paths)
+        return
+    for path in paths:
+        os.remove(path)
+
+
 def read_bytes(path: str) -> bytes:
     """The whole file at ``path``."""
     with open_input(path) as f:
@@ -113,6 +149,14 @@ def list_files(pattern: str) -> list[str]:
     except Exception:  # noqa: BLE001 - Beam raises BeamIOError for "no match" on some filesystems
         return []
     return sorted(m.path for m in result.metadata_list)
+
+
+def files_under(root: str) -> list[str]:
+    """Every file under the folder ``root``, hidden ones too (as Beam's ``FileSystems.match`` of ``root/**``
+    lists them: a stray temporary file in ``.parts/`` must be found), sorted."""
+    if is_remote(root):
+        return list_files(join(root, "**"))
+    return sorted(os.path.join(d, name) for d, _, names in os.walk(root) for name in names)
 
 
 def file_size(path: str) -> int:

@@ -31,8 +31,8 @@ one float column per check of ``filters.NL_CHECKS``   each quality check's value
 
 The stages put these values on the records they pass on (``measures``, ``pii``, ``restore``, ``exact_cluster``,
 ``near_cluster``, see ``pipeline.stage``), so no extra join by id is needed: the writer takes the final kept and
-removed records. Files are written like the shards (``pipeline.write``: grouped by language, sorted by id,
-temporary names committed after ``index.json``), zstd-compressed (only roots reads them), plus
+removed records. Files are written like the shards (``pipeline.write.write_attributes``: grouped by language,
+sorted by id, temporary names committed after ``index.json``), zstd-compressed (only roots reads them), plus
 ``manifest.json``: the validated manifest of the run, which ``roots refilter`` compares a new manifest with.
 """
 
@@ -46,8 +46,7 @@ import pyarrow as pa
 from filters import NL_CHECKS, PII_CATEGORIES
 from filters.quality import WORD_REMOVAL_REASONS
 from manifests.schema import Manifest
-from pipeline.stage import DEDUP_KEYS, WORD_REMOVAL, Record
-from pipeline.write import WriteShards
+from pipeline.record import DEDUP_KEYS, WORD_REMOVAL, Record
 
 ATTRIBUTES = "attributes"
 MANIFEST_FILE = "manifest.json"
@@ -115,12 +114,6 @@ def row_bytes(row: dict[str, Any]) -> int:
     keys = sum(len(row[k]) for k in ("dedup_exact", "dedup_bands") if row.get(k))
     patches = len(json.dumps(json.loads(row["restore"]))) if row["restore"] else 0
     return _ROW_BYTES + keys + sum(len(s) for s in strings if s) + patches
-
-
-def write_attributes(root: str, shard_bytes: int) -> WriteShards:
-    """Final records → ``root/<language>/<language>-NNNNN.arrow`` + ``root/index.json`` (see the module doc)."""
-    return WriteShards(root, "language", attribute_row, "arrow", ATTRIBUTES_SCHEMA, shard_bytes, size_fn=row_bytes,
-                       compression="zstd", size_of_row=True)
 
 
 def manifest_record(manifest: Manifest) -> dict[str, Any]:

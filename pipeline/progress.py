@@ -42,6 +42,8 @@ from typing import Any
 
 import apache_beam as beam
 
+from pipeline.outputs import UNITS
+
 #: the most often a DoFn instance rewrites its counts file
 FLUSH_SECONDS = 0.5
 #: how often the driver reads the counts
@@ -51,7 +53,6 @@ INTERVAL_ENV = "ROOTS_PROGRESS_INTERVAL"
 DEFAULT_INTERVAL = 10.0
 #: seconds between the lines saying a remote job still runs (unless ROOTS_PROGRESS_INTERVAL says otherwise)
 REMOTE_INTERVAL = 60.0
-UNITS = "units"
 
 
 # ------------------------------------------------------------------------------------------------ worker side

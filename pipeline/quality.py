@@ -33,7 +33,8 @@ from filters import (
 from filters.profiles import small_document_batch
 from filters.quality import RemovedWords
 from filters.results import KEEP
-from pipeline.stage import WORD_REMOVAL, BatchFn, BatchStage, Profiles, Record, Removal, Tally, with_text
+from pipeline.stage import BatchFn, BatchStage, Profiles, Record, Removal, Tally, with_text
+from pipeline.word_removal import removed_words_tallies, with_words, word_removal_stats
 
 
 def _group_by_language_and_checks(batch: list[Record], profiles: Profiles):
@@ -96,25 +97,6 @@ class FilterFn(BatchFn):
                     yield with_text(with_words(rec, words, self.measure), text, self.measure)
                 else:
                     yield Removal(rec, verdict.reason, verdict.value)
-
-
-def removed_words_tallies(language: str, words: RemovedWords | None) -> Iterator[Tally]:
-    """The tallies of the words word removal took from one kept document of ``language``."""
-    for reason, n in (words or {}).items():
-        if n:
-            yield Tally((language, reason), n)
-
-
-def with_words(rec: Record, words: RemovedWords | None, record: bool) -> Record:
-    """A kept record with, when recording attributes and word removal ran, the words it took (:data:`WORD_REMOVAL`)."""
-    return {**rec, WORD_REMOVAL: words} if record and words is not None else rec
-
-
-def word_removal_stats(kv: list[tuple[tuple[str, str], int]]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for (language, reason), n in sorted(kv):
-        out.setdefault(language, {})[reason] = n
-    return out
 
 
 def summarise_word_removal(tallies: beam.PCollection) -> beam.PCollection:

@@ -8,7 +8,7 @@ tables and only what can change is worked on:
 
 ```
 attributes/ + shards/ + removed/ ─▶ verdicts from the stored values (new cut-offs) ─▶ dedup over the survivors
-(stored keys; MinHash only where two survivors share a key) ─▶ the same writers' files (pipeline.write.write_groups)
+(stored keys; MinHash only where two survivors share a key) ─▶ the same writers' files (pipeline.files.write_groups)
 ```
 
 * A document removed before the quality filter (reading, normalising, the language allow-list) keeps its rows.
@@ -43,7 +43,7 @@ import numpy as np
 import pyarrow as pa
 
 from core.errors import UserError
-from core.fs import is_remote, join, tmp_name, write_atomically
+from core.fs import is_remote, join, tmp_name, write_atomically, write_file
 from core.languages import is_code
 from filters import NL_CHECKS, count_placeholders, remove_words_batch
 from filters.dedup import DedupParams, jaccard_estimate, signatures_batch
@@ -59,7 +59,7 @@ from pipeline.attributes import (
     manifest_record,
     row_bytes,
 )
-from pipeline.dedup import (
+from pipeline.dedup_rules import (
     EXACT_REASON,
     NEAR_REASON,
     compute_fingerprints,
@@ -69,26 +69,28 @@ from pipeline.dedup import (
     stored_keys,
     union_find_labels,
 )
-from pipeline.dedup import NAME as DEDUP
-from pipeline.pii import KEPT_STATS, RedactFn, pii_stats, redacts
-from pipeline.quality import QualityFilter, removed_words_tallies, with_words, word_removal_stats
-from pipeline.refilter import _EARLY, _arrow_rows, _index_paths, stored_verdict
-from pipeline.stage import DEDUP_KEYS, WORD_REMOVAL, Record, removed, stamped, with_text
-from pipeline.write import (
+from pipeline.dedup_rules import NAME as DEDUP
+from pipeline.files import (
     REMOVED_SCHEMA,
     SHARD_SCHEMA,
     commit_files,
     removed_row,
     shard_row,
     text_bytes,
-    write_file,
     write_groups,
     write_json,
 )
+from pipeline.record import DEDUP_KEYS, WORD_REMOVAL, Record, removed, stamped, with_text
+from pipeline.redact import KEPT_STATS, RedactFn, pii_stats, redacts
+from pipeline.refilter import EARLY, arrow_rows, index_paths, stored_verdict
+from pipeline.stages import STAGES
+from pipeline.word_removal import removed_words_tallies, with_words, word_removal_stats
 
-QUALITY = QualityFilter.name
+#: the quality filter's name in the job graph (the ``stage`` of what it removes): the stage whose reasons are its
+#: checks' names
+QUALITY = next(s.name for s in STAGES if s.reasons is None)
 #: stages whose removals a cut-off cannot change
-_BEFORE_QUALITY = (*_EARLY, "LanguageFilter")
+_BEFORE_QUALITY = (*EARLY, "LanguageFilter")
 #: the stats files that stay as the run wrote them: the same documents reach PII redaction; profiles are fixed
 _SAME_STATS = ("pii.json", "profiles.json")
 
@@ -115,7 +117,7 @@ def _langs(m: Manifest) -> frozenset[str] | None:
 
 
 def _attribute_schema(run_out: str) -> pa.Schema:
-    paths = _index_paths(run_out, ATTRIBUTES)
+    paths = index_paths(run_out, ATTRIBUTES)
     if not paths:
         return ATTRIBUTES_SCHEMA
     with pa.memory_map(paths[0]) as src:
@@ -366,7 +368,7 @@ class _Dedup:
 
 # ------------------------------------------------------------------------------------------------ the command
 def _rows_by_id(out: str, sub: str) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for path in _index_paths(out, sub) for r in _arrow_rows(path)}
+    return {r["id"]: r for path in index_paths(out, sub) for r in arrow_rows(path)}
 
 
 def refilter_here(run_out: str, new: Manifest, out: str) -> int:
@@ -376,8 +378,8 @@ def refilter_here(run_out: str, new: Manifest, out: str) -> int:
     rows = {**_rows_by_id(run_out, "shards"), **_rows_by_id(run_out, "removed")}
     run = _Run()
     verdicts = _Verdicts(new, run)
-    for path in _index_paths(run_out, ATTRIBUTES):
-        for attr in _arrow_rows(path):
+    for path in index_paths(run_out, ATTRIBUTES):
+        for attr in arrow_rows(path):
             if attr["id"] not in rows:
                 raise UserError(f"{run_out}: document {attr['id']} of {path} is in neither shards/ nor removed/: "
                                 "the run's output was changed after it finished; run it again")

@@ -40,32 +40,26 @@ from apache_beam.options.pipeline_options import (
 
 from core.errors import UserError
 from core.fs import is_remote, join
-from core.languages import is_code
 from manifests.schema import Manifest, check_inputs, load_manifest
-from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, manifest_record, write_attributes
+from pipeline.attributes import ATTRIBUTES, MANIFEST_FILE, manifest_record
 from pipeline.beam_options import check_beam_options
 from pipeline.ingest.plan import Unit, plan_units
 from pipeline.ingest.transform import unit_key
-from pipeline.outputs import clear_local, kept_note, remote_deletions, roots_files
+from pipeline.outputs import (  # noqa: F401 - the output folder's steps, re-exported for the commands and tests
+    RUN_MARKER,
+    clear_local,
+    make_writable_folder,
+    prepare_out,
+    write_marker,
+)
 from pipeline.pii import KEPT_STATS, KeptPlaceholders
 from pipeline.progress import CountProgress, Inputs, ProgressDisplay, RemoteHeartbeat, mark_off
 from pipeline.stage import BatchStage
 from pipeline.stages import STAGES, WRITERS, RunContext
-from pipeline.write import WriteJson, write_dead_letter, write_kept, write_removed
+from pipeline.write import WriteJson, write_attributes, write_dead_letter, write_kept, write_removed
 from reports import publish
-from reports.build import build_report
-from reports.card import CARD_NAME, is_roots_card
+from reports.build import build_report, describe_filters
 
-#: what a run owns inside ``--out`` (``pipeline.outputs``): only the files roots writes in them are cleared before a
-#: run, so no stale shard outlives a rerun and no one else's file is lost. ``README.md`` (the dataset card,
-#: ``reports.card``) is one of them only when roots wrote it (``is_roots_card``): a README.md someone else put in
-#: ``--out`` is never deleted nor replaced
-#: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
-OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "attributes", "report.json", ".progress",
-                ".roots-run.json")
-#: written when a run starts: which manifest it runs, so a rerun of the same command may replace its own unfinished
-#: output without ``--overwrite``
-RUN_MARKER = ".roots-run.json"
 #: a gs:// path whose bucket name Cloud Storage accepts
 GCS_BUCKET = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/|$)")
 
@@ -237,119 +231,6 @@ def profile_stats(manifest: Manifest) -> dict[str, dict[str, Any]]:
             for name, checks in sorted(manifest.source_profiles().items())}
 
 
-def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = True) -> None:
-    """Make ``out`` ready for a run: create it, and remove the files an earlier (finished or interrupted) run wrote
-    there (``pipeline.outputs``), and nothing else: files of someone else's, even inside ``shards/``, stay, and one
-    line says which. With ``overwrite=False`` an earlier output is replaced only when it is unfinished
-    (no ``report.json``) and was started with the same manifest (``RUN_MARKER``). A non-empty folder
-    that holds none of roots' parts is refused, so a mistyped ``--out`` never mixes a corpus into someone's files."""
-    if is_remote(out):
-        _prepare_remote(out)
-        return
-    make_writable_folder(out)
-    entries = set(os.listdir(out))
-    _refuse_foreign(out, entries)
-    if CARD_NAME in entries:
-        with open(os.path.join(out, CARD_NAME), "rb") as f:
-            _refuse_foreign_card(out, f.read(65536))
-    if manifest_path is not None and not overwrite:
-        _refuse_replacing(out, entries, manifest_path)
-    _say_kept(out, clear_local(out))
-
-
-def _say_kept(out: str, kept: list[str]) -> None:
-    if kept:
-        print(kept_note(out, kept), file=sys.stderr)
-
-
-def make_writable_folder(path: str, option: str = "--out") -> None:
-    """Create the local folder ``path`` (and its parents) and check that a file can be written in it, so a path
-    under a file or a read-only place is one clear error before any job starts, not a worker's traceback."""
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise UserError(f"{option} {path}: exists and is not a folder; choose a folder path")
-    try:
-        os.makedirs(path, exist_ok=True)
-        _probe_writable(path)
-    except OSError as e:
-        raise UserError(f"{option} {path}: cannot write there ({e.strerror or e}); choose a folder you can write to "
-                        "(its parents must be folders)") from None
-
-
-def manifest_marker(manifest_path: str) -> dict[str, str]:
-    import hashlib
-
-    with open(manifest_path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
-    return {"manifest": os.path.abspath(manifest_path), "sha256": digest}
-
-
-def _refuse_replacing(out: str, entries: set[str], manifest_path: str) -> None:
-    """An earlier roots output is replaced only with ``--overwrite``, or when it is this command's own unfinished
-    run (no report.json, started with the same manifest)."""
-    if not entries & set(OUTPUT_SIGNS):
-        return
-    import json
-
-    try:
-        with open(os.path.join(out, RUN_MARKER), encoding="utf-8") as f:
-            same = json.load(f) == manifest_marker(manifest_path)
-    except (OSError, ValueError):
-        same = False
-    if same and "report.json" not in entries:
-        return
-    what = "a finished roots run" if "report.json" in entries else "another run's unfinished output"
-    raise UserError(f"--out {out}: holds {what}; pass --overwrite to replace it, or choose another --out")
-
-
-def write_marker(out: str, manifest_path: str) -> None:
-    import json
-
-    with open(os.path.join(out, RUN_MARKER), "w", encoding="utf-8") as f:
-        json.dump(manifest_marker(manifest_path), f, sort_keys=True)
-
-
-def _probe_writable(out: str) -> None:
-    """Create and remove a file in ``out``, so a read-only folder fails here and not inside the Beam job."""
-    import tempfile
-
-    fd, path = tempfile.mkstemp(prefix=".roots-probe-", dir=out)
-    os.close(fd)
-    os.remove(path)
-
-
-def _refuse_foreign_card(out: str, head: bytes) -> None:
-    """A ``README.md`` in ``--out`` that is not a card roots wrote would be replaced by the run's card: refuse."""
-    if not is_roots_card(head):
-        raise UserError(f"--out {out}: {CARD_NAME} there was not written by roots, and a run writes its dataset card "
-                        f"as {CARD_NAME}; move that file elsewhere, or choose another --out")
-
-
-def _refuse_foreign(out: str, entries: set[str]) -> None:
-    if entries and not entries & set(OUTPUT_SIGNS):
-        shown = ", ".join(sorted(entries)[:3]) + (", ..." if len(entries) > 3 else "")
-        raise UserError(f"--out {out}: the folder is not empty ({shown}) and is not a roots output "
-                        "(no shards/ or stats/); roots writes into an empty or new folder, or replaces its own "
-                        "earlier output. Choose another --out.")
-
-
-def _prepare_remote(out: str) -> None:
-    """``prepare_out`` through Beam's ``FileSystems`` (gs://), where folders are name prefixes."""
-    from apache_beam.io.filesystems import FileSystems
-
-    base = out.rstrip("/") + "/"
-    files = [m.path for m in FileSystems.match([base + "**"])[0].metadata_list]
-    rels = [f[len(base):] for f in files if f.startswith(base)]
-    tops = {r.split("/", 1)[0] for r in rels}
-    _refuse_foreign(out, tops)
-    if CARD_NAME in rels:
-        with FileSystems.open(base + CARD_NAME) as f:
-            _refuse_foreign_card(out, f.read(65536))
-    ours, kept = roots_files(rels)
-    if ours:
-        FileSystems.delete([base + r for r in remote_deletions(ours, kept)])
-    _say_kept(out, sorted(kept))
-
-
 @contextlib.contextmanager
 def _stderr_to(path: str | None):
     """Send file descriptor 2 (ours and the Beam worker processes' that inherit it) to ``path`` while the pipeline
@@ -487,11 +368,3 @@ def _say_where(result, options: PipelineOptions) -> None:
               f"{gcp.region}/{job_id()}?project={gcp.project} (waiting for it to finish)", file=sys.stderr)
 
 
-def describe_filters(manifest: Manifest, report: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """What each quality check did per language seen in this run ("on", "off", "off (no model)", ...), so the
-    report says when a filter such as perplexity was not applied."""
-    from filters import describe_checks
-
-    seen = set(report["languages"]) | {lang for lang in report["removed_by_language"] if lang}
-    return {lang: describe_checks(lang, manifest.filters.params_for(lang)) for lang in sorted(seen)
-            if not is_code(lang) and lang != "unknown"}

@@ -33,14 +33,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from core.errors import UserError
-from core.fs import exists, is_remote, list_files, open_input
-from pipeline.write import commit_files, is_tmp, tmp_name, write_atomically, write_file
+from core.fs import exists, is_remote, list_files, open_input, tmp_name, write_atomically, write_file
+from pipeline.files import commit_files
+from pipeline.outputs import INDEX_NAME, PARTS_DIR, TOKENS_DIR, is_tokens_file  # noqa: F401 - re-exported
 from tokenizer.megatron import encode_documents, encode_index, token_dtype
 from tokenizer.mix import build_mix, data_path
 
-TOKENS_DIR = "tokens"
-INDEX_NAME = "index.json"
-PARTS_DIR = ".parts"
 INDEX_VERSION = 1
 #: rows per Beam element: a shard of 256 MB is split so that its encoding spreads over workers
 PIECE_ROWS = 16_384
@@ -375,13 +373,6 @@ class TokenizeShards(beam.PTransform):
 
 
 # ------------------------------------------------------------------------------------------------ running
-def is_tokens_file(rel: str) -> bool:
-    """A file ``roots tokenize`` writes, by its path relative to the tokens folder."""
-    name = rel.rsplit("/", 1)[-1]
-    return (rel == INDEX_NAME or rel.startswith(PARTS_DIR + "/") or is_tmp(name)
-            or ("/" not in rel and name.endswith((".bin", ".idx"))))
-
-
 def prepare_dest(dest: str) -> None:
     """Remove an earlier ``roots tokenize`` output in ``dest`` (index.json first: it marks the output complete);
     refuse a folder that holds anything else."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -25,6 +25,9 @@ from pipeline.stages import FUNNEL_OF, FUNNEL_STEPS, STAGES, stage_of_reason
 from reports.coverage import coverage
 from reports.sources import DeadLetterTally, removed_examples, smallest_rows
 from reports.sources import per_source as source_outcomes
+
+if TYPE_CHECKING:
+    from manifests.schema import Manifest
 
 REPORT_VERSION = 1
 
@@ -198,3 +201,14 @@ def write_report(out: str, report: dict[str, Any]) -> str:
     path = join(out, "report.json")
     write_atomically(path, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return path
+
+
+def describe_filters(manifest: Manifest, report: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """What each quality check did per language seen in this run ("on", "off", "off (no model)", ...), so the
+    report says when a filter such as perplexity was not applied."""
+    from filters import describe_checks
+
+    seen = set(report["languages"]) | {lang for lang in report["removed_by_language"] if lang}
+    return {lang: describe_checks(lang, manifest.filters.params_for(lang)) for lang in sorted(seen)
+            if not is_code(lang) and lang != "unknown"}
+

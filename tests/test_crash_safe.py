@@ -18,8 +18,8 @@ import pytest
 
 from core.errors import UserError
 from core.fs import tmp_name
+from pipeline.files import commit_files
 from pipeline.run import prepare_out, run
-from pipeline.write import commit_files
 from tests.conftest import SAMPLE, output_bytes, roots_cli
 
 #: the output parts written as shards with an index

@@ -74,8 +74,8 @@ def _raising(original, marker: str):
 
 def test_a_poison_document_is_dead_lettered_and_nothing_else_changes(sample_run, tmp_path, monkeypatch):
     import pipeline.langid
-    import pipeline.pii
     import pipeline.quality
+    import pipeline.redact
     from pipeline.run import run
 
     victims = _pick_victims(sample_run)
@@ -85,7 +85,8 @@ def test_a_poison_document_is_dead_lettered_and_nothing_else_changes(sample_run,
                         _raising(pipeline.quality.filter_batch, victims["QualityFilter"][1]))
     monkeypatch.setattr(pipeline.quality, "measure_batch",  # what the filter calls with attributes on (the default)
                         _raising(pipeline.quality.measure_batch, victims["QualityFilter"][1]))
-    monkeypatch.setattr(pipeline.pii, "redact_batch", _raising(pipeline.pii.redact_batch, victims["PiiRedact"][1]))
+    monkeypatch.setattr(pipeline.redact, "redact_batch",
+                        _raising(pipeline.redact.redact_batch, victims["PiiRedact"][1]))
     chaos = tmp_path / "chaos"
     report = run(str(SAMPLE), str(chaos), progress=False)
 

@@ -18,7 +18,7 @@ import yaml
 from tokenizers import Tokenizer
 
 from core.errors import UserError
-from pipeline.write import SHARD_SCHEMA, encode_arrow
+from pipeline.files import SHARD_SCHEMA, encode_arrow
 from tests.conftest import read_arrow, tree_bytes
 
 # Megatron's DType enum (code -> numpy dtype)
