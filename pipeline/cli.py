@@ -197,7 +197,7 @@ def _register_optional(sub) -> None:
     import importlib
 
     for module in ("tokenizer.cli", "pipeline.explain_cli", "pipeline.tokenize_cli", "pipeline.refilter_cli",
-                   "reports.tune"):
+                   "reports.tune_cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as e:

@@ -113,7 +113,7 @@ def _resolve_alpha(tokenizer_dir: str, alpha: float | None) -> float:
 
     from manifests.loading import field_errors
     from tokenizer.config import TokenizerConfig
-    from tokenizer.lock import LOCK_NAME
+    from tokenizer.names import LOCK_NAME
 
     lock_path = os.path.join(tokenizer_dir, LOCK_NAME)
     if not os.path.exists(lock_path):
@@ -129,7 +129,7 @@ def _resolve_alpha(tokenizer_dir: str, alpha: float | None) -> float:
 def _load_tokenizer(tokenizer_dir: str, eod_token: str):
     from tokenizers import Tokenizer
 
-    from tokenizer.run import TOKENIZER_NAME
+    from tokenizer.names import TOKENIZER_NAME
 
     path = os.path.join(tokenizer_dir, TOKENIZER_NAME)
     if not os.path.isdir(tokenizer_dir):

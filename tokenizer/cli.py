@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from tokenizer.lock import LOCK_NAME
-from tokenizer.run import (
-    HF_CONFIG_NAME,
-    HF_SPECIAL_MAP_NAME,
-    REPORT_NAME,
-    TOKENIZER_NAME,
-    RunResult,
-    train_from_manifest,
-)
-from tokenizer.shortfall import warning
+from tokenizer.names import HF_CONFIG_NAME, HF_SPECIAL_MAP_NAME, LOCK_NAME, REPORT_NAME, TOKENIZER_NAME
+
+if TYPE_CHECKING:
+    from tokenizer.run import RunResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,7 +64,11 @@ def summary(result: RunResult) -> str:
 
 
 def handle(args: argparse.Namespace, extra: list[str] | None = None) -> int:
-    """Run the subcommand; 0 on success. ``extra`` (unparsed arguments the roots CLI may pass along) is unused."""
+    """Run the subcommand; 0 on success. ``extra`` (unparsed arguments the roots CLI may pass along) is unused.
+    What trains is imported here, so that ``roots --help`` does not load Arrow and the tokenizer's settings."""
+    from tokenizer.run import train_from_manifest
+    from tokenizer.shortfall import warning
+
     result = train_from_manifest(
         args.manifest, args.out, update_lock=args.update_lock, gpt2_baseline=not args.no_gpt2_baseline,
         shards=args.shards,

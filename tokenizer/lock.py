@@ -20,7 +20,6 @@ from typing import Any
 from core.errors import UserError
 from tokenizer.shards import Shard
 
-LOCK_NAME = "tokenizer.lock.json"
 LOCK_VERSION = 1
 _MAX_LISTED = 5
 

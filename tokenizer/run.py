@@ -22,15 +22,12 @@ from core.fs import write_atomically
 from tokenizer import lock as lockfile
 from tokenizer.config import TokenizerConfig, load_manifest
 from tokenizer.evaluate import DEFINITIONS, evaluate
+from tokenizer.names import HF_CONFIG_NAME, HF_SPECIAL_MAP_NAME, LOCK_NAME, REPORT_NAME, TOKENIZER_NAME
 from tokenizer.sampling import SamplePlan, SampleStream, iter_heldout_docs, plan_sample, scan
 from tokenizer.shards import resolve_shards
 from tokenizer.shortfall import CountingStream, every_second_document, shortfall
 from tokenizer.train import to_json_bytes, train
 
-TOKENIZER_NAME = "tokenizer.json"
-REPORT_NAME = "report.json"
-HF_CONFIG_NAME = "tokenizer_config.json"
-HF_SPECIAL_MAP_NAME = "special_tokens_map.json"
 #: BLOOM's training sequence length (bigscience tr11: --seq-length 2048), the longest input transformers will
 #: expect without a warning
 MODEL_MAX_LENGTH = 2048
@@ -59,7 +56,7 @@ class RunResult:
 
     @property
     def lock_path(self) -> Path:
-        return self.out_dir / lockfile.LOCK_NAME
+        return self.out_dir / LOCK_NAME
 
     @property
     def report_path(self) -> Path:
@@ -173,7 +170,7 @@ def train_from_manifest(
         shards = resolve_shards(manifest)
     out = Path(out_dir)
     resolved = config.resolved()
-    lock_path = out / lockfile.LOCK_NAME
+    lock_path = out / LOCK_NAME
     old_lock = None if update_lock else lockfile.read_lock(lock_path)
     if old_lock is not None:
         lockfile.check_inputs(old_lock, lock_path, shards, resolved)
