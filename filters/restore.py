@@ -24,16 +24,23 @@ from typing import Any
 Patch = list[list[Any]]
 
 
+def _prefix_length(x: str, y: str) -> int:
+    """Length of the common prefix of two strings, by halving with slice comparisons: each one runs in C, so a
+    long line costs a few comparisons instead of a Python step per character."""
+    lo, hi = 0, min(len(x), len(y))  # x[:lo] == y[:lo]; the prefix is at most hi long
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if x[lo:mid] == y[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _shared_ends(new: str, old: str) -> tuple[int, int]:
     """Lengths of the common prefix and (non-overlapping) common suffix of two strings."""
-    n = min(len(new), len(old))
-    p = 0
-    while p < n and new[p] == old[p]:
-        p += 1
-    s = 0
-    while s < n - p and new[-1 - s] == old[-1 - s]:
-        s += 1
-    return p, s
+    p = _prefix_length(new, old)
+    return p, _prefix_length(new[p:][::-1], old[p:][::-1])
 
 
 def _old_line(new: str, old: str) -> str | list[Any]:

@@ -150,3 +150,26 @@ def test_patches_give_back_the_old_text_whatever_changed() -> None:
         assert apply_patch(new, patch or []) == old
     patch = text_patch("a\nPI:EMAIL b\nc\nd PI:KEY", "a\njane@example.org b\nc\nd sk_live_1")
     assert [op[:2] for op in patch] == [[1, 2], [3, 4]]  # one entry per run of changed lines
+
+
+def _shared_ends_by_character(new: str, old: str) -> tuple[int, int]:
+    """The definition, one character at a time (what the stored patches were made with before it was halved)."""
+    n, p, s = min(len(new), len(old)), 0, 0
+    while p < n and new[p] == old[p]:
+        p += 1
+    while s < n - p and new[-1 - s] == old[-1 - s]:
+        s += 1
+    return p, s
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab\u00e9\U0001f600 "), max_size=40),
+       st.text(alphabet=st.sampled_from("ab\u00e9\U0001f600 "), max_size=40), st.integers(0, 40), st.integers(0, 40))
+def test_shared_ends_are_the_characters_definition(a, middle, cut, keep):
+    """A patch's prefix and suffix lengths (so its bytes in attributes/) are those of the plain definition, also
+    when the two strings overlap (``aaa`` / ``aa``) or one is empty."""
+    from filters.restore import _shared_ends
+
+    b = a[:cut] + middle + a[len(a) - min(keep, len(a)):]
+    assert _shared_ends(a, b) == _shared_ends_by_character(a, b)
+    assert _shared_ends(b, a) == _shared_ends_by_character(b, a)
