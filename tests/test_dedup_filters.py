@@ -160,8 +160,10 @@ def test_empty_batch_and_empty_document() -> None:
 # ----------------------------------------------------------------------------------------------- LSH
 
 
-@pytest.mark.parametrize(("threshold", "num_perm"), [(0.8, 128), (0.5, 64), (0.9, 256)])
+@pytest.mark.parametrize(("threshold", "num_perm"), [(0.8, 128), (0.5, 64), (0.9, 256), (0.8, 256), (0.85, 256),
+                                                    (0.7, 256), (0.6, 128), (0.3, 16), (0.95, 64), (0.05, 32)])
 def test_lsh_params_match_datasketch(threshold: float, num_perm: int) -> None:
+    """roots integrates the S-curve by Gauss-Legendre (no scipy import); datasketch by scipy's quad: same picks."""
     for weights in LSH_WEIGHTS.values():
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
         assert lsh_params(threshold, num_perm, *weights) == (lsh.b, lsh.r)
