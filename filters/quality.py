@@ -52,16 +52,7 @@ def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> f
     m = len(cps) - n + 1
     if m <= 0:
         return 0.0
-    wide = cps.astype(np.uint64)
-    h = wide[:m].copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, n):
-            if n <= 3:  # 3 x 21 bits fit in 64: exact packing
-                h <<= np.uint64(21)
-                h |= wide[j : j + m]
-            else:
-                h *= _HASH_BASE
-                h += wide[j : j + m]
+    h = _ngram_hashes(cps, n)
     h.sort()
     ends = np.flatnonzero(h[1:] != h[:-1]) + 1
     counts = np.diff(np.concatenate(([0], ends, [m])))  # run lengths of the sorted hashes: each n-gram's count
@@ -72,6 +63,75 @@ def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> f
     # the k most frequent n-grams are all repeated ones (k <= #repeated), so only those need ordering
     top = np.partition(repeated, len(repeated) - k)[len(repeated) - k :]
     return float(top.sum()) / float(m)
+
+
+def _ngram_hashes(cps: np.ndarray, n: int) -> np.ndarray:
+    """The hash :func:`char_repetition_ratio` gives each n-gram of ``cps`` (one per start, ``len(cps) >= n``)."""
+    m = len(cps) - n + 1
+    wide = cps.astype(np.uint64)
+    h = wide[:m].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, n):
+            if n <= 3:  # 3 x 21 bits fit in 64: exact packing
+                h <<= np.uint64(21)
+                h |= wide[j : j + m]
+            else:
+                h *= _HASH_BASE
+                h += wide[j : j + m]
+    return h
+
+
+def char_repetition_ratios(texts: Sequence[str], n: int) -> list[float]:
+    """``[char_repetition_ratio(t, n) for t in texts]``, with the numpy work done once for the batch.
+
+    The same n-gram hashes (computed over the texts joined, only those of n-grams inside one text kept), sorted
+    text by text; then the n-grams' counts, each text's number of distinct and repeated n-grams, ``k`` and the sum
+    of its ``k`` largest counts are found for all texts at once. The same integers as the per-text function, so
+    the same ratios: on short documents its dozens of numpy calls cost more than their work.
+    """
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    grams = np.maximum(sizes - n + 1, 0)  # n-grams per text
+    out = np.zeros(len(texts))
+    if not grams.any():
+        return out.tolist()
+    cps = code_points("".join(texts))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    h = _ngram_hashes(cps, n)
+    has = grams > 0
+    valid = np.repeat(np.arange(len(texts))[has], grams[has])  # text of each kept n-gram
+    first = np.concatenate(([0], np.cumsum(grams)[:-1]))  # position of each text's first n-gram among the kept
+    h = h[(np.arange(len(valid)) - first[valid]) + starts[valid]]
+    for a, b in zip(first[has].tolist(), (first + grams)[has].tolist(), strict=True):
+        h[a:b].sort()
+    new_run = np.ones(len(h), dtype=bool)
+    new_run[1:] = h[1:] != h[:-1]
+    new_run[first[has]] = True
+    run_starts = np.flatnonzero(new_run)
+    counts = np.diff(np.concatenate((run_starts, [len(h)])))
+    run_text = valid[run_starts]
+    distinct = np.bincount(run_text, minlength=len(texts))
+    rep = counts > 1
+    repeated = np.bincount(run_text[rep], minlength=len(texts))
+    k = np.minimum(_isqrt(distinct), repeated)
+    # the k largest counts of each text: its repeated counts in decreasing order, the first k of them
+    rep_counts, rep_text = counts[rep], run_text[rep]
+    order = np.lexsort((-rep_counts, rep_text))
+    rep_counts, rep_text = rep_counts[order], rep_text[order]
+    group_first = np.concatenate(([0], np.cumsum(repeated)[:-1]))
+    rank = np.arange(len(rep_text)) - group_first[rep_text]
+    top = rank < k[rep_text]
+    top_sum = np.bincount(rep_text[top], weights=rep_counts[top], minlength=len(texts))  # exact: integers < 2**53
+    ok = k > 0
+    out[ok] = top_sum[ok] / grams[ok].astype(np.float64)
+    return out.tolist()
+
+
+def _isqrt(x: np.ndarray) -> np.ndarray:
+    """``math.isqrt`` of each non-negative int64 (float square root, corrected by one where it rounded)."""
+    r = np.floor(np.sqrt(x.astype(np.float64))).astype(np.int64)
+    r -= r * r > x
+    r += (r + 1) * (r + 1) <= x
+    return r
 
 
 def word_repetition_ratio(doc_words: Sequence[str], n: int) -> float:
@@ -121,6 +181,20 @@ def special_characters_ratio(text: str, cps: np.ndarray | None = None) -> float:
     if cps is None:
         cps = code_points(text)
     return float(np.count_nonzero(special_mask()[cps])) / len(cps)
+
+
+def special_characters_ratios(texts: Sequence[str]) -> list[float]:
+    """``[special_characters_ratio(t) for t in texts]``: one lookup over the batch's code points, counts per text
+    with ``np.add.reduceat``."""
+    sizes = [len(t) for t in texts]
+    special = special_mask()[code_points("".join(texts))]
+    nonempty = [i for i, size in enumerate(sizes) if size]
+    counts = [0] * len(texts)
+    if nonempty:
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[nonempty]
+        for i, c in zip(nonempty, np.add.reduceat(special.astype(np.int64), starts).tolist(), strict=True):
+            counts[i] = c
+    return [c / size if size else 0.0 for c, size in zip(counts, sizes, strict=True)]
 
 
 def augment(doc_words: Sequence[str], group_sizes: Sequence[int], join: str) -> list[str]:
@@ -319,7 +393,7 @@ def _first_failure(doc: _Doc, selected: tuple[Callable[[_Doc], FilterResult], ..
     return KEEP
 
 
-def _measure(d: _Doc) -> dict[str, float | None]:
+def _measure(d: _Doc, char_repetition: float, special: float) -> dict[str, float | None]:
     """Every check's value for one document whatever its threshold (``None``: not measurable: no word list, no
     model, no LID score). What ``roots tune`` draws and ``roots refilter`` compares with new cut-offs."""
     p = d.params
@@ -327,9 +401,9 @@ def _measure(d: _Doc) -> dict[str, float | None]:
     model = ppl.load_kenlm_model(p.perplexity_model) if p.perplexity_model else None
     return {
         "number_words": float(len(d.words)),
-        "character_repetition": char_repetition_ratio(d.text, p.character_repetition_length, d.cps),
+        "character_repetition": char_repetition,
         "word_repetition": word_repetition_ratio(d.words, p.word_repetition_length),
-        "special_characters": special_characters_ratio(d.text, d.cps),
+        "special_characters": special,
         "stopwords": None if stop is None else word_list_ratio(d.bare_words, see_through_marks(stop),
                                                                grams=d.bare_grams),
         "flagged_words": None if flagged is None else word_list_ratio(d.bare_words, see_through_marks(flagged),
@@ -347,8 +421,10 @@ def measure_batch(texts: Sequence[str], language: str, params: LanguageParams,
         lid_scores = [None] * len(texts)
     if len(lid_scores) != len(texts):
         raise ValueError(f"measure_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
-    return [_measure(_Doc(t, language, params, s, w))
-            for t, s, w in zip(texts, lid_scores, words_batch(texts), strict=True)]
+    docs = (_Doc(t, language, params, s, w) for t, s, w in zip(texts, lid_scores, words_batch(texts), strict=True))
+    char_rep = char_repetition_ratios(texts, params.character_repetition_length)
+    special = special_characters_ratios(texts)
+    return [_measure(d, c, sp) for d, c, sp in zip(docs, char_rep, special, strict=True)]
 
 
 #: how each check's value must compare with its cut-off field(s) to keep a document

@@ -317,6 +317,42 @@ def test_char_repetition_exact_on_natural_and_repeated(lang: str) -> None:
             assert char_repetition_ratio(text, n) == pytest.approx(roots_char_repetition(text, n))
 
 
+@given(st.lists(st.text(alphabet="ab c\n的字😀", max_size=300), max_size=10), st.integers(min_value=1, max_value=12))
+@settings(max_examples=200, deadline=None)
+def test_batch_char_repetition_is_the_per_text_ratio(texts: list[str], n: int) -> None:
+    """Same floats (not approximately): the batch finds the same counts, ``k`` and top-``k`` sums as each text."""
+    from filters.quality import char_repetition_ratios
+
+    assert char_repetition_ratios(texts, n) == [char_repetition_ratio(t, n) for t in texts]
+
+
+@pytest.mark.parametrize("lang", SCRIPTS)
+def test_batch_char_repetition_on_natural_and_repeated(lang: str) -> None:
+    from filters.quality import char_repetition_ratios
+
+    texts = ["", NATURAL[lang], "x", NATURAL[lang][:40] * 20, NATURAL[lang][:9]]
+    for n in (3, 10):
+        assert char_repetition_ratios(texts, n) == [char_repetition_ratio(t, n) for t in texts]
+
+
+def test_isqrt_of_arrays_is_math_isqrt() -> None:
+    import numpy as np
+
+    from filters.quality import _isqrt
+
+    x = np.array([0, 1, 2, 3, 4, 15, 16, 17, 2**52 - 1, 2**52, (2**26 + 1) ** 2 - 1, (2**26 + 1) ** 2, 2**62],
+                 dtype=np.int64)
+    assert _isqrt(x).tolist() == [math.isqrt(int(v)) for v in x]
+
+
+def test_batch_special_characters_ratio() -> None:
+    from filters.quality import special_characters_ratios
+
+    texts = ["", "ab, 1!", "नमस्ते", "", "a\u200db", "😀x", "中文，"]
+    assert special_characters_ratios(texts) == [special_characters_ratio(t) for t in texts]
+    assert special_characters_ratios([]) == []
+
+
 def test_word_repetition_definition() -> None:
     w = "a b c d e a b c d e x".split()
     # 5-grams: abcde(2), bcdea, cdeab, deabc, eabcd, bcdex -> 7 grams, 2 of them repeated
