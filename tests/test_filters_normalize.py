@@ -160,3 +160,34 @@ def test_line_wise_ftfy_equals_ftfy(lines: list[str]) -> None:
 
     text = "\n".join(lines)
     assert _fix_encoding(text) == _whole_text_ftfy(text)
+
+
+def _clean_every_substitution(text: str) -> str:
+    """``_clean`` as every substitution run unconditionally with ``regex`` (the reference for its pre-checks)."""
+    import regex
+
+    text = regex.sub(r"\r\n|[\r\x0b\x0c\u2028\u2029]", "\n", text)
+    text = regex.sub(r"[\x00-\x08\x0e-\x1f\x7f\uFEFF]", "", text)
+    text = regex.sub(r"[[\p{Zs}\uFFFC]--[ ]]", " ", text, flags=regex.V1)
+    text = regex.sub(r"[ \t]+$", "", text, flags=regex.MULTILINE)
+    return regex.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+@given(st.text(alphabet=st.sampled_from([*"ab \t\n\r", "\x0b", "\x0c", "\u2028", "\u2029", "\x00", "\x1f", "\x7f",
+                                         "\ufeff", "\xa0", "\u3000", "\u2009", "\ufffc", "\u200b", "中", "é"]),
+               max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_clean_pre_checks_change_nothing(text: str) -> None:
+    from filters.normalize import _clean
+
+    assert _clean(text) == _clean_every_substitution(text)
+
+
+def test_odd_spaces_are_regex_unicode_space_separators() -> None:
+    """The standard-library class lists exactly the characters of ``regex``'s (Unicode Zs and U+FFFC, not " ")."""
+    import regex
+
+    from filters.normalize import _odd_spaces_re
+
+    every = "".join(map(chr, range(0x110000)))
+    assert _odd_spaces_re().findall(every) == regex.findall(r"[[\p{Zs}\uFFFC]--[ ]]", every, flags=regex.V1)
