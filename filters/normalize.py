@@ -84,6 +84,7 @@ def _chars_of(byte_values: range) -> list[int]:
 
 # bits of the pre-check's lookup table (one byte per code point)
 _LEAD2, _LEAD3, _LEAD4, _CONT, _TAIL, _SPACE2, _SPACE3, _ALWAYS = (1 << i for i in range(8))
+_FIRST = _LEAD2 | _LEAD3 | _LEAD4 | _SPACE2 | _SPACE3  # what a pattern of two or more characters starts with
 
 
 @functools.cache
@@ -122,22 +123,28 @@ def _code_points(text: str) -> np.ndarray:
 def _mojibake_starts(cps: np.ndarray) -> np.ndarray:
     """Positions in ``cps`` where a pattern ftfy could repair may start (see :func:`_mojibake_table`).
 
-    Every pattern is at most four code points and none contains ``\n``, so each lies within one line."""
+    Every pattern is at most four code points and none contains ``\n``, so each lies within one line. Only the
+    positions holding a possible first character are followed up (gathers of the next three flags), which in
+    most text is none at all (CJK, Khmer) or a few (German umlauts): cheaper than testing every position."""
     f = _mojibake_table()[cps]
-    n = len(f)
-    hit = (f & _ALWAYS) != 0
-    cont = (f & _CONT) != 0
-    tail = (f & _TAIL) != 0
-    space = cps == 0x20
-    if n > 1:
-        hit[:-1] |= ((f[:-1] & _LEAD2) != 0) & cont[1:]
-        hit[:-1] |= ((f[:-1] & _SPACE2) != 0) & space[1:]
-    if n > 2:
-        hit[:-2] |= ((f[:-2] & _LEAD3) != 0) & cont[1:-1] & tail[2:]
-        hit[:-2] |= ((f[:-2] & _SPACE3) != 0) & space[1:-1] & cont[2:]
-    if n > 3:
-        hit[:-3] |= ((f[:-3] & _LEAD4) != 0) & cont[1:-2] & cont[2:-1] & tail[3:]
-    return np.flatnonzero(hit)
+    always = np.flatnonzero(f & _ALWAYS)
+    idx = np.flatnonzero(f & _FIRST)
+    if not len(idx):
+        return always
+    pad = np.zeros(3, dtype=np.uint8)  # past the end: no flag, no space
+    g = np.concatenate((f, pad))
+    space = np.concatenate((cps == 0x20, pad.astype(bool)))
+    lead = f[idx]
+    f1, f2, f3 = g[idx + 1], g[idx + 2], g[idx + 3]
+    cont1, cont2 = (f1 & _CONT) != 0, (f2 & _CONT) != 0
+    s1 = space[idx + 1]
+    hit = ((lead & _LEAD2) != 0) & cont1
+    hit |= ((lead & _SPACE2) != 0) & s1
+    hit |= ((lead & _LEAD3) != 0) & cont1 & ((f2 & _TAIL) != 0)
+    hit |= ((lead & _SPACE3) != 0) & s1 & cont2
+    hit |= ((lead & _LEAD4) != 0) & cont1 & cont2 & ((f3 & _TAIL) != 0)
+    starts = idx[hit]
+    return np.union1d(always, starts) if len(always) else starts
 
 
 def may_have_mojibake(text: str) -> bool:
