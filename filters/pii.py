@@ -115,9 +115,11 @@ _VERSION_CONTEXT = regex.compile(
 
 # Plain ASCII scan over every document: the standard library engine runs it about four times faster than regex.
 _KEY_RUN_RE = re.compile(r"(?<![A-Za-z0-9_+/.@#\-])(?<!PI:)[A-Za-z0-9_+/.\-]{12,}+={0,2}")
-_KEY_SEGMENT_RE = regex.compile(r"[A-Za-z0-9+/=]{12,}")
-_UUID_RE = regex.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
-_LETTER_DIGIT_SWITCH = regex.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+# ASCII-only patterns: the standard library engine (same matches) is cheaper per call on these short tokens.
+_KEY_SEGMENT_RE = re.compile(r"[A-Za-z0-9+/=]{12,}")
+_UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+# One match per letter/digit alternation: a character whose neighbour on the right is of the other kind.
+_LETTER_DIGIT_SWITCH = re.compile(r"[A-Za-z](?=[0-9])|[0-9](?=[A-Za-z])")
 
 
 @functools.cache
@@ -200,12 +202,10 @@ def is_key_like(token: str) -> bool:
     """Whether ``token`` looks like a random secret (see the module docstring for the rule)."""
     if _UUID_RE.fullmatch(token):
         return False
-    for seg in _KEY_SEGMENT_RE.findall(token):
-        digits = sum(c.isdigit() for c in seg)
-        letters = sum(c.isalpha() for c in seg)
-        if digits >= 2 and letters >= 2 and len(_LETTER_DIGIT_SWITCH.findall(seg)) >= 3:
-            return True
-    return False
+    # ">= 2 letters and >= 2 digits" needs no count: a character takes part in at most two alternations (with its
+    # left and right neighbours), so 3 alternations already take 2 letters and 2 digits (the per-character counts
+    # were 80% of PII redaction's time on real text).
+    return any(len(_LETTER_DIGIT_SWITCH.findall(seg)) >= 3 for seg in _KEY_SEGMENT_RE.findall(token))
 
 
 def _keys(text: str) -> list[PiiSpan]:
@@ -214,6 +214,8 @@ def _keys(text: str) -> list[PiiSpan]:
         token = m.group()
         start = m.start()
         token = token.rstrip(".-_/+")  # sentence punctuation after a key is not part of it
+        if len(_LETTER_DIGIT_SWITCH.findall(token)) < 3:
+            continue  # no part of it has the 3 alternations a key needs: most runs (paths, words) end here
         if "/" in token:
             # A path or URL: redact key-like components only; a slash-bearing base64 blob counts as a whole.
             parts, pos, found = token.split("/"), start, False

@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
@@ -40,7 +39,7 @@ from filters import perplexity as ppl
 from filters.diacritics import has_optional_marks, see_through_marks, strip_optional_marks
 from filters.params import NL_CHECKS, LanguageParams
 from filters.results import KEEP, FilterResult, Verdict
-from filters.text import SPECIAL_RE, code_points, special_mask, words
+from filters.text import SPECIAL_RE, code_points, special_mask, words, words_batch
 from filters.wordlists import flagged_words_for, stopwords_for
 
 _HASH_BASE = np.uint64(0x100000001B3)
@@ -53,16 +52,7 @@ def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> f
     m = len(cps) - n + 1
     if m <= 0:
         return 0.0
-    wide = cps.astype(np.uint64)
-    h = wide[:m].copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, n):
-            if n <= 3:  # 3 x 21 bits fit in 64: exact packing
-                h <<= np.uint64(21)
-                h |= wide[j : j + m]
-            else:
-                h *= _HASH_BASE
-                h += wide[j : j + m]
+    h = _ngram_hashes(cps, n)
     h.sort()
     ends = np.flatnonzero(h[1:] != h[:-1]) + 1
     counts = np.diff(np.concatenate(([0], ends, [m])))  # run lengths of the sorted hashes: each n-gram's count
@@ -75,13 +65,113 @@ def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> f
     return float(top.sum()) / float(m)
 
 
+def _ngram_hashes(cps: np.ndarray, n: int) -> np.ndarray:
+    """The hash :func:`char_repetition_ratio` gives each n-gram of ``cps`` (one per start, ``len(cps) >= n``)."""
+    m = len(cps) - n + 1
+    wide = cps.astype(np.uint64)
+    h = wide[:m].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, n):
+            if n <= 3:  # 3 x 21 bits fit in 64: exact packing
+                h <<= np.uint64(21)
+                h |= wide[j : j + m]
+            else:
+                h *= _HASH_BASE
+                h += wide[j : j + m]
+    return h
+
+
+def char_repetition_ratios(texts: Sequence[str], n: int) -> list[float]:
+    """``[char_repetition_ratio(t, n) for t in texts]``, with the numpy work done once for the batch.
+
+    The same n-gram hashes (computed over the texts joined, only those of n-grams inside one text kept), sorted
+    text by text; then the n-grams' counts, each text's number of distinct and repeated n-grams, ``k`` and the sum
+    of its ``k`` largest counts are found for all texts at once. The same integers as the per-text function, so
+    the same ratios: on short documents its dozens of numpy calls cost more than their work.
+    """
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    grams = np.maximum(sizes - n + 1, 0)  # n-grams per text
+    out = np.zeros(len(texts))
+    if not grams.any():
+        return out.tolist()
+    cps = code_points("".join(texts))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    h = _ngram_hashes(cps, n)
+    has = grams > 0
+    valid = np.repeat(np.arange(len(texts))[has], grams[has])  # text of each kept n-gram
+    first = np.concatenate(([0], np.cumsum(grams)[:-1]))  # position of each text's first n-gram among the kept
+    h = h[(np.arange(len(valid)) - first[valid]) + starts[valid]]
+    for a, b in zip(first[has].tolist(), (first + grams)[has].tolist(), strict=True):
+        h[a:b].sort()
+    new_run = np.ones(len(h), dtype=bool)
+    new_run[1:] = h[1:] != h[:-1]
+    new_run[first[has]] = True
+    run_starts = np.flatnonzero(new_run)
+    counts = np.diff(np.concatenate((run_starts, [len(h)])))
+    run_text = valid[run_starts]
+    distinct = np.bincount(run_text, minlength=len(texts))
+    rep = counts > 1
+    repeated = np.bincount(run_text[rep], minlength=len(texts))
+    k = np.minimum(_isqrt(distinct), repeated)
+    # the k largest counts of each text: its repeated counts in decreasing order, the first k of them
+    rep_counts, rep_text = counts[rep], run_text[rep]
+    order = np.lexsort((-rep_counts, rep_text))
+    rep_counts, rep_text = rep_counts[order], rep_text[order]
+    group_first = np.concatenate(([0], np.cumsum(repeated)[:-1]))
+    rank = np.arange(len(rep_text)) - group_first[rep_text]
+    top = rank < k[rep_text]
+    top_sum = np.bincount(rep_text[top], weights=rep_counts[top], minlength=len(texts))  # exact: integers < 2**53
+    ok = k > 0
+    out[ok] = top_sum[ok] / grams[ok].astype(np.float64)
+    return out.tolist()
+
+
+def _isqrt(x: np.ndarray) -> np.ndarray:
+    """``math.isqrt`` of each non-negative int64 (float square root, corrected by one where it rounded)."""
+    r = np.floor(np.sqrt(x.astype(np.float64))).astype(np.int64)
+    r -= r * r > x
+    r += (r + 1) * (r + 1) <= x
+    return r
+
+
 def word_repetition_ratio(doc_words: Sequence[str], n: int) -> float:
-    """ROOTS' word repetition ratio: share of word n-grams whose n-gram occurs more than once."""
+    """ROOTS' word repetition ratio: share of word n-grams whose n-gram occurs more than once.
+
+    Counted exactly on integers: each distinct word gets an id (a dict built in C), the ids of an n-gram are
+    packed into one integer (:func:`_gram_ids`), and the sorted integers' runs are the n-grams' counts; 3-4x
+    cheaper than a ``Counter`` of word tuples on real text, with the same counts.
+    """
     if len(doc_words) < n:
         return 0.0
-    grams = Counter(zip(*(doc_words[i:] for i in range(n)), strict=False))
     total = len(doc_words) - n + 1
-    return sum(c for c in grams.values() if c > 1) / total
+    grams = _gram_ids(doc_words, n)
+    grams.sort()
+    differs = grams[1:] != grams[:-1]
+    # an n-gram seen once is a run of length 1 in the sorted ids: different from both neighbours
+    alone = np.ones(total, dtype=bool)
+    alone[1:] &= differs
+    alone[:-1] &= differs
+    return (total - int(np.count_nonzero(alone))) / total
+
+
+def _gram_ids(doc_words: Sequence[str], n: int) -> np.ndarray:
+    """One int64 per word n-gram of ``doc_words`` (at least ``n`` words), equal exactly when the n-grams are equal:
+    word ids packed side by side when ``n`` of them fit in 63 bits, otherwise pairs renumbered densely
+    (``np.unique``) after each word added."""
+    distinct = dict.fromkeys(doc_words)
+    index = dict(zip(distinct, range(len(distinct)), strict=True))  # dense ids, in order of first occurrence
+    ids = np.fromiter(map(index.__getitem__, doc_words), dtype=np.int64, count=len(doc_words))
+    total = len(doc_words) - n + 1
+    bits = max(1, (len(index) - 1).bit_length())
+    grams = ids[:total].copy()
+    if n * bits <= 63:
+        for j in range(1, n):
+            grams <<= bits
+            grams |= ids[j : j + total]
+        return grams
+    for j in range(1, n):  # values stay < len(doc_words), so value * #distinct + id fits in int64
+        grams = np.unique(grams * len(index) + ids[j : j + total], return_inverse=True)[1].astype(np.int64)
+    return grams
 
 
 def special_characters_ratio(text: str, cps: np.ndarray | None = None) -> float:
@@ -91,6 +181,20 @@ def special_characters_ratio(text: str, cps: np.ndarray | None = None) -> float:
     if cps is None:
         cps = code_points(text)
     return float(np.count_nonzero(special_mask()[cps])) / len(cps)
+
+
+def special_characters_ratios(texts: Sequence[str]) -> list[float]:
+    """``[special_characters_ratio(t) for t in texts]``: one lookup over the batch's code points, counts per text
+    with ``np.add.reduceat``."""
+    sizes = [len(t) for t in texts]
+    special = special_mask()[code_points("".join(texts))]
+    nonempty = [i for i, size in enumerate(sizes) if size]
+    counts = [0] * len(texts)
+    if nonempty:
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[nonempty]
+        for i, c in zip(nonempty, np.add.reduceat(special.astype(np.int64), starts).tolist(), strict=True):
+            counts[i] = c
+    return [c / size if size else 0.0 for c, size in zip(counts, sizes, strict=True)]
 
 
 def augment(doc_words: Sequence[str], group_sizes: Sequence[int], join: str) -> list[str]:
@@ -122,8 +226,11 @@ def word_list_ratio(
 class _Doc:
     """One document with lazily computed, shared measurements."""
 
-    def __init__(self, text: str, language: str, params: LanguageParams, lid_score: float | None) -> None:
+    def __init__(self, text: str, language: str, params: LanguageParams, lid_score: float | None,
+                 doc_words: list[str] | None = None) -> None:
         self.text, self.language, self.params, self.lid_score = text, language, params, lid_score
+        if doc_words is not None:  # computed for the whole batch (``words_batch``)
+            self.words = doc_words
 
     @cached_property
     def cps(self) -> np.ndarray:
@@ -270,7 +377,11 @@ def filter_batch(
     selected = _CHECKS if checks is None else tuple(c for c, n in zip(_CHECKS, NL_CHECKS, strict=True) if n in checks)
     if not selected:
         return [KEEP] * len(texts)
-    docs = (_Doc(t, language, params, s) for t, s in zip(texts, lid_scores, strict=True))
+    # every document's words are needed when the word count is checked (first): then get them for the whole batch
+    counted = _check_number_words in selected and (params.number_words_min_cutoff is not None
+                                                   or params.number_words_max_cutoff is not None)
+    all_words = words_batch(texts) if counted else [None] * len(texts)
+    docs = (_Doc(t, language, params, s, w) for t, s, w in zip(texts, lid_scores, all_words, strict=True))
     return [_first_failure(d, selected) for d in docs]
 
 
@@ -282,7 +393,7 @@ def _first_failure(doc: _Doc, selected: tuple[Callable[[_Doc], FilterResult], ..
     return KEEP
 
 
-def _measure(d: _Doc) -> dict[str, float | None]:
+def _measure(d: _Doc, char_repetition: float, special: float) -> dict[str, float | None]:
     """Every check's value for one document whatever its threshold (``None``: not measurable: no word list, no
     model, no LID score). What ``roots tune`` draws and ``roots refilter`` compares with new cut-offs."""
     p = d.params
@@ -290,9 +401,9 @@ def _measure(d: _Doc) -> dict[str, float | None]:
     model = ppl.load_kenlm_model(p.perplexity_model) if p.perplexity_model else None
     return {
         "number_words": float(len(d.words)),
-        "character_repetition": char_repetition_ratio(d.text, p.character_repetition_length, d.cps),
+        "character_repetition": char_repetition,
         "word_repetition": word_repetition_ratio(d.words, p.word_repetition_length),
-        "special_characters": special_characters_ratio(d.text, d.cps),
+        "special_characters": special,
         "stopwords": None if stop is None else word_list_ratio(d.bare_words, see_through_marks(stop),
                                                                grams=d.bare_grams),
         "flagged_words": None if flagged is None else word_list_ratio(d.bare_words, see_through_marks(flagged),
@@ -310,7 +421,10 @@ def measure_batch(texts: Sequence[str], language: str, params: LanguageParams,
         lid_scores = [None] * len(texts)
     if len(lid_scores) != len(texts):
         raise ValueError(f"measure_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
-    return [_measure(_Doc(t, language, params, s)) for t, s in zip(texts, lid_scores, strict=True)]
+    docs = (_Doc(t, language, params, s, w) for t, s, w in zip(texts, lid_scores, words_batch(texts), strict=True))
+    char_rep = char_repetition_ratios(texts, params.character_repetition_length)
+    special = special_characters_ratios(texts)
+    return [_measure(d, c, sp) for d, c, sp in zip(docs, char_rep, special, strict=True)]
 
 
 #: how each check's value must compare with its cut-off field(s) to keep a document
@@ -459,12 +573,27 @@ def _bad_substrings(bad: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, bad)))
 
 
+@functools.lru_cache(maxsize=64)
+def _words_with(bad: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Whole words (from a separator or the start) holding a substring of ``bad``: the spans ``_suspects``
+    otherwise finds around each substring with ``rfind``/``find``, which scan the whole text before (after) it for
+    a separator it lacks (most texts have no tab). ``None`` when a substring is empty or holds a separator: then
+    a word is not simply the run around the substring."""
+    if not all(bad) or any(c in s for s in bad for c in _SEPARATORS):
+        return None
+    return re.compile(rf"(?<![^ \t\n])[^ \t\n]*?(?:{'|'.join(map(re.escape, bad))})[^ \t\n]*")
+
+
 def _suspects(text: str, bad: tuple[str, ...], max_len: int | None) -> list[tuple[int, int]]:
     """``(start, end)`` of the words that ``_keep_word`` may drop, in order: those with a substring of ``bad`` and
     those longer than ``max_len``. Only they need the per-word check; every other word stays."""
     spans = set()
     if bad and any(s in text for s in bad):
-        for m in _bad_substrings(bad).finditer(text):
+        whole = _words_with(bad)
+        if whole is not None:
+            spans.update(m.span() for m in whole.finditer(text))
+            bad = ()  # done
+        for m in _bad_substrings(bad).finditer(text) if bad else ():
             start = max(text.rfind(c, 0, m.start()) for c in _SEPARATORS) + 1
             ends = [i for i in (text.find(c, m.end()) for c in _SEPARATORS) if i >= 0]
             spans.add((start, min(ends, default=len(text))))
@@ -476,7 +605,6 @@ def _suspects(text: str, bad: tuple[str, ...], max_len: int | None) -> list[tupl
 #: whitespace other than the three separators of the word-removal step (``str.split`` splits on it too)
 _OTHER_SPACE = re.compile(r"[^\S \t\n]")
 _SPACE_RUNS = re.compile(" {2,}")
-_SPACE_AT_BREAK = re.compile(r" ?([\t\n]) ?")
 _TAB_RUNS = re.compile(r"\t{2,}")
 _TAB_AT_BREAK = re.compile(r"\t?\n\t?")
 _LINE_RUNS = re.compile(r"\n{2,}")
@@ -499,7 +627,9 @@ def _collapse(text: str) -> str:
     if "  " in text:
         text = _SPACE_RUNS.sub(" ", text)
     if " \t" in text or "\t " in text or " \n" in text or "\n " in text:
-        text = _SPACE_AT_BREAK.sub(r"\1", text)
+        # every space next to a tab or newline goes (spaces are single by now): ``str.replace`` removes the same
+        # spaces as one regular expression over both breaks, without expanding a group reference per match
+        text = text.replace(" \t", "\t").replace("\t ", "\t").replace(" \n", "\n").replace("\n ", "\n")
     text = text.strip(" ")
     if "\t" in text:
         if "\t\t" in text:

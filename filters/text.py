@@ -22,6 +22,7 @@ orphan mark after a special character is stripped with it).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 import regex
@@ -129,10 +130,10 @@ def words(text: str, cps: np.ndarray | None = None) -> list[str]:
     """The words of ``text`` as ROOTS' ratios see them: split, stripped of special characters, lower-cased.
 
     ``cps`` (the code points of ``text``, if the caller has them) saves one conversion. Most text takes a fast path
-    (CJK characters spaced out with ``str.translate``, ``str.split``, a set lookup on each token's ends; only tokens
-    with a special character or mark at an end go through the regular expression), which gives exactly
-    ``WORD_RE``'s words (tested); in text with Thai-like scripts or combining marks next to CJK, the runs of
-    tokens that hold such characters go through ``WORD_RE`` and the others take the fast path (``_mixed_words``).
+    (:func:`_array_words`: the characters outside every word are found with numpy on the code points, blanked, and
+    ``str.split`` cuts the rest; BMP CJK characters are spaced out on the way), which gives exactly ``WORD_RE``'s
+    words (tested); in text with Thai-like scripts or combining marks next to CJK, the runs of tokens that hold
+    such characters go through ``WORD_RE`` and the others take the fast path (``_mixed_words``).
     """
     low = text.lower()
     if cps is None:
@@ -140,8 +141,78 @@ def words(text: str, cps: np.ndarray | None = None) -> list[str]:
     if segmented_mask()[cps].any():
         if _complex_mask()[cps].any():
             return _mixed_words(low)
-        low = low.translate(_cjk_spacing())
-    return _plain_words(low)
+        return _array_words(low, cjk=True)
+    return _array_words(low, cjk=False)
+
+
+def words_batch(texts: Sequence[str]) -> list[list[str]]:
+    """``[words(t) for t in texts]``, with the fast path's numpy work done once for the whole batch.
+
+    Real documents are short (a help page is ~1,600 characters), so the dozen numpy calls of :func:`_array_words`
+    cost more per document in call overhead than in work; on the batch joined by newlines (a word boundary) they
+    are paid once, and each document's words are one slice and ``str.split`` of the batch's blanked text. The
+    texts that need the regular expression (``_mixed_words``) or the token loop (``_SLOW_BIT``) take it alone.
+    """
+    out: list[list[str]] = [[] for _ in texts]
+    if not texts:
+        return out
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    cps = code_points("".join(texts))
+    path = _path_flags()[cps]
+    path = _per_text(np.bitwise_or, path, sizes)
+    plain = []
+    for i, (t, fl) in enumerate(zip(texts, path.tolist(), strict=True)):
+        if fl == 3:  # segmented and complex: the regular expression's runs
+            out[i] = _mixed_words(t.lower())
+        elif t:
+            plain.append(i)
+    if plain:
+        lows = [texts[i].lower() for i in plain]
+        words_of = _array_words_batch(lows)
+        for i, w in zip(plain, words_of, strict=True):
+            out[i] = w
+    return out
+
+
+def _per_text(reduce: np.ufunc, values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """``reduce`` of each text's slice of ``values`` (texts of ``sizes`` elements, back to back; 0 when empty)."""
+    res = np.zeros(len(sizes), dtype=values.dtype)
+    nonempty = sizes > 0
+    if nonempty.any():
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[nonempty]
+        res[nonempty] = reduce.reduceat(values, starts)
+    return res
+
+
+@functools.cache
+def _path_flags() -> np.ndarray:
+    """1 on segmented characters, 2 on those after which only the regular expression gets words right: the path
+    :func:`words` takes for a text is the OR over its characters (3: ``_mixed_words``)."""
+    flags = segmented_mask().astype(np.uint8)
+    flags[_complex_mask()] |= 2
+    return flags
+
+
+def _array_words_batch(lows: list[str]) -> list[list[str]]:
+    """:func:`_array_words` of each lower-cased text (BMP CJK spaced out), over the batch joined by newlines."""
+    big = "\n".join(lows)
+    cps = code_points(big)
+    f = _word_flags()[cps]
+    sizes = np.fromiter(map(len, lows), dtype=np.int64, count=len(lows))
+    starts = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
+    slow = _per_text(np.bitwise_or, f, sizes) & _SLOW_BIT
+    keep = _keep_mask(f)
+    alone = (f & _CJK_BIT) != 0
+    if alone.any():
+        spaced = _spaced_out(cps, keep, alone)
+        slots = np.concatenate(([0], np.cumsum(1 + 2 * alone.astype(np.int64))))  # output position of each char
+        begin, end = slots[starts], slots[starts + sizes]
+    else:
+        spaced = np.where(keep, cps, 32).astype(np.uint32)
+        begin, end = starts, starts + sizes
+    blank = spaced.tobytes().decode("utf-32-le", "surrogatepass")
+    return [_plain_words(low.translate(_cjk_spacing())) if s else blank[b:e].split()
+            for low, s, b, e in zip(lows, slow.tolist(), begin.tolist(), end.tolist(), strict=True)]
 
 
 def _plain_words(low: str) -> list[str]:
@@ -168,6 +239,77 @@ def _plain_words(low: str) -> list[str]:
         else:
             append(tok)
     return out
+
+
+# One byte per code point for :func:`_array_words`.
+_WS_BIT = 1  # str.split splits here
+_KEEP_BIT = 2  # not special: a word may end here
+_START_BIT = 4  # neither special nor grapheme-extending nor segmented: a word may start here
+_CJK_BIT = 8  # a BMP CJK character: a word of its own (what ``_cjk_spacing`` spaces out)
+_SLOW_BIT = 16  # prepended characters and special grapheme extenders: only the token loop handles them
+_NOT_A_CHAR = 0x110000  # marks the slots of the spaced-out layout that hold nothing
+
+
+@functools.cache
+def _word_flags() -> np.ndarray:
+    """The :func:`_array_words` flags of every code point (built once per process)."""
+    special, extend = special_mask(), _mask_of(_EXTEND)
+    flags = np.zeros(0x110000, dtype=np.uint8)
+    flags[(_split_flags() & 1) != 0] |= _WS_BIT
+    flags[~special] |= _KEEP_BIT
+    flags[~special & ~extend & ~segmented_mask()] |= _START_BIT
+    flags[np.fromiter(_cjk_spacing(), dtype=np.int64)] |= _CJK_BIT
+    flags[_mask_of(_PREPEND) | (special & extend)] |= _SLOW_BIT
+    return flags
+
+
+def _array_words(low: str, cjk: bool) -> list[str]:
+    """:func:`_plain_words` of ``low`` (with BMP CJK characters spaced out first when ``cjk``), without a Python
+    loop over tokens.
+
+    Within a token ``WORD_RE`` matches from its first character that may start a word (``_START_BIT``) to its last
+    non-special one (``_KEEP_BIT``), when the token holds neither a prepended character (which the match would
+    take in before its start) nor a special grapheme extender (which it would take in after its end); text with
+    those goes to :func:`_plain_words`. So the word characters are found with cumulative sums over the code
+    points, every other character becomes a space and ``str.split`` returns the words (tested against
+    :func:`_plain_words` and ``WORD_RE``). About 5x faster than the token loop on real help pages.
+    """
+    cps = code_points(low)
+    f = _word_flags()[cps]
+    if (f & _SLOW_BIT).any():
+        return _plain_words(low.translate(_cjk_spacing()) if cjk else low)
+    keep = _keep_mask(f)
+    if not cjk:
+        return np.where(keep, cps, 32).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass").split()
+    return _spaced_out(cps, keep, (f & _CJK_BIT) != 0).tobytes().decode("utf-32-le", "surrogatepass").split()
+
+
+def _keep_mask(f: np.ndarray) -> np.ndarray:
+    """Which characters (of ``_word_flags`` ``f``) are in a word: those of a token from its first character that
+    may start a word to its last non-special one (BMP CJK characters cut tokens and are words of their own)."""
+    bound = (f & (_WS_BIT | _CJK_BIT)) != 0
+    started = _seen_in_token((f & _START_BIT) != 0, bound)
+    rev = f[::-1].copy()  # contiguous: numpy's loops are slower on reversed views
+    rev_bound = bound[::-1].copy()
+    return started & _seen_in_token(((rev & _KEEP_BIT) != 0) & ~rev_bound, rev_bound)[::-1]
+
+
+def _spaced_out(cps: np.ndarray, keep: np.ndarray, alone: np.ndarray) -> np.ndarray:
+    """The code points with characters outside words blanked and a space on either side of each ``alone`` one
+    (what ``_cjk_spacing`` does)."""
+    spaced = np.full((len(cps), 3), _NOT_A_CHAR, dtype=np.uint32)  # each character with a slot on either side
+    spaced[:, 1] = np.where(keep | alone, cps, 32)
+    spaced[alone, 0] = 32
+    spaced[alone, 2] = 32
+    spaced = spaced.ravel()
+    return spaced[spaced != _NOT_A_CHAR]
+
+
+def _seen_in_token(hit: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Per position: whether a ``hit`` position lies at or before it with no ``bound`` position in between
+    (``hit`` is never True on a ``bound`` position)."""
+    count = np.cumsum(hit, dtype=np.int32 if len(hit) < 2**31 else np.int64)  # int32: twice as fast
+    return count > np.maximum.accumulate(np.where(bound, count, 0))
 
 
 @functools.cache
@@ -207,7 +349,7 @@ def _mixed_words(low: str) -> list[str]:
     out: list[str] = []
     for a, b in zip(first.tolist(), last.tolist(), strict=True):
         piece = low[int(starts[a]) : int(ends[b - 1])]
-        out.extend(WORD_RE.findall(piece) if hard[a] else _plain_words(piece))
+        out.extend(WORD_RE.findall(piece) if hard[a] else _array_words(piece, cjk=False))
     return out
 
 

@@ -160,3 +160,63 @@ def test_line_wise_ftfy_equals_ftfy(lines: list[str]) -> None:
 
     text = "\n".join(lines)
     assert _fix_encoding(text) == _whole_text_ftfy(text)
+
+
+def _clean_every_substitution(text: str) -> str:
+    """``_clean`` as every substitution run unconditionally with ``regex`` (the reference for its pre-checks)."""
+    import regex
+
+    text = regex.sub(r"\r\n|[\r\x0b\x0c\u2028\u2029]", "\n", text)
+    text = regex.sub(r"[\x00-\x08\x0e-\x1f\x7f\uFEFF]", "", text)
+    text = regex.sub(r"[[\p{Zs}\uFFFC]--[ ]]", " ", text, flags=regex.V1)
+    text = regex.sub(r"[ \t]+$", "", text, flags=regex.MULTILINE)
+    return regex.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+@given(st.text(alphabet=st.sampled_from([*"ab \t\n\r", "\x0b", "\x0c", "\u2028", "\u2029", "\x00", "\x1f", "\x7f",
+                                         "\ufeff", "\xa0", "\u3000", "\u2009", "\ufffc", "\u200b", "中", "é"]),
+               max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_clean_pre_checks_change_nothing(text: str) -> None:
+    from filters.normalize import _clean
+
+    assert _clean(text) == _clean_every_substitution(text)
+
+
+def test_odd_spaces_are_regex_unicode_space_separators() -> None:
+    """The standard-library class lists exactly the characters of ``regex``'s (Unicode Zs and U+FFFC, not " ")."""
+    import regex
+
+    from filters.normalize import _odd_spaces_re
+
+    every = "".join(map(chr, range(0x110000)))
+    assert _odd_spaces_re().findall(every) == regex.findall(r"[[\p{Zs}\uFFFC]--[ ]]", every, flags=regex.V1)
+
+
+def _dense_mojibake_starts(cps):
+    """The pre-check tested at every position (the reference for the sparse follow-up of possible first chars)."""
+    import numpy as np
+
+    from filters import normalize as nz
+
+    f = nz._mojibake_table()[cps]
+    n = len(f)
+    hit = (f & nz._ALWAYS) != 0
+    cont, tail, space = (f & nz._CONT) != 0, (f & nz._TAIL) != 0, cps == 0x20
+    if n > 1:
+        hit[:-1] |= (((f[:-1] & nz._LEAD2) != 0) & cont[1:]) | (((f[:-1] & nz._SPACE2) != 0) & space[1:])
+    if n > 2:
+        hit[:-2] |= ((f[:-2] & nz._LEAD3) != 0) & cont[1:-1] & tail[2:]
+        hit[:-2] |= ((f[:-2] & nz._SPACE3) != 0) & space[1:-1] & cont[2:]
+    if n > 3:
+        hit[:-3] |= ((f[:-3] & nz._LEAD4) != 0) & cont[1:-2] & cont[2:-1] & tail[3:]
+    return np.flatnonzero(hit)
+
+
+@given(st.text(alphabet=st.sampled_from(_CODEC_CHARS + list("ab ?\x1a\ufffdéàЖ\t\n中")), max_size=30))
+@settings(max_examples=400, deadline=None)
+def test_sparse_mojibake_starts_are_the_dense_ones(text: str) -> None:
+    from filters.normalize import _code_points, _mojibake_starts
+
+    cps = _code_points(text)
+    assert _mojibake_starts(cps).tolist() == _dense_mojibake_starts(cps).tolist()

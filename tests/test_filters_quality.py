@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import regex
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -235,6 +235,57 @@ def test_mixed_word_path_equals_the_regex(tokens: list[str], spaces: list[str]) 
     assert words(text) == WORD_RE.findall(text.lower())
 
 
+_BATCH_ALPHABET = [*"中文字かナー、。，！ ab\n\t-'’x1.,()", "\u0301", "ำ", "ท", "ភ", "្", "🏻", "😀", "\u0600",
+                   "𠀀", "İ", "Ä", "я", "\u200d", "\x00", "\ufeff", "\u3000"]
+
+
+@given(st.lists(st.one_of(st.text(alphabet=st.sampled_from(_BATCH_ALPHABET), max_size=80),
+                          st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_words_batch_is_words_of_each_text(texts: list[str]) -> None:
+    """The batch path (one numpy pass over the texts joined) gives each text's words as ``words`` and the regular
+    expression do: empty texts, one word, unspaced scripts, mixed scripts, emoji, prepended characters."""
+    from filters.text import WORD_RE, words_batch
+
+    got = words_batch(texts)
+    assert got == [words(t) for t in texts]
+    assert got == [WORD_RE.findall(t.lower()) for t in texts]
+
+
+@given(st.text(alphabet=st.sampled_from(_BATCH_ALPHABET), max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_array_word_path_is_the_token_loop(text: str) -> None:
+    """On text whose only segmented characters are BMP CJK ones (what ``words`` gives it), the numpy path is the
+    token loop."""
+    from filters.text import _array_words, _cjk_spacing, _plain_words, segmented_mask
+
+    low = text.lower()
+    assume(all(not segmented_mask()[ord(c)] or ord(c) in _cjk_spacing() for c in low))
+    assert _array_words(low, cjk=True) == _plain_words(low.translate(_cjk_spacing()))
+    if not any(c in _cjk_spacing() for c in map(ord, low)):
+        assert _array_words(low, cjk=False) == _plain_words(low)
+
+
+def test_words_batch_edge_cases() -> None:
+    from filters.text import words_batch
+
+    texts = ["", "one", "  ", "我们去北京，OK？", "ភាសាខ្មែរ Writer,", "カタカナ ok", "a🏻 🏻a 😀", "\u0600b x", "x" * 5]
+    assert words_batch(texts) == [words(t) for t in texts]
+    assert words_batch([]) == []
+
+
+def test_lower_case_never_makes_a_segmented_character() -> None:
+    """``words_batch`` decides a text's path on the text and splits its lower-cased form, as ``words`` does; that
+    the CJK spacing it applies to every text of the batch changes nothing in texts without CJK relies on this."""
+    from filters.text import segmented_mask
+
+    seg = segmented_mask()
+    for cp in range(0x110000):
+        if 0xD800 <= cp < 0xE000 or seg[cp]:
+            continue
+        assert not any(seg[ord(c)] for c in chr(cp).lower()), hex(cp)
+
+
 def test_thai_is_split_into_graphemes() -> None:
     assert words("ทำงาน") == ["ทำ", "ง", "า", "น"]
 
@@ -266,11 +317,72 @@ def test_char_repetition_exact_on_natural_and_repeated(lang: str) -> None:
             assert char_repetition_ratio(text, n) == pytest.approx(roots_char_repetition(text, n))
 
 
+@given(st.lists(st.text(alphabet="ab c\n的字😀", max_size=300), max_size=10), st.integers(min_value=1, max_value=12))
+@settings(max_examples=200, deadline=None)
+def test_batch_char_repetition_is_the_per_text_ratio(texts: list[str], n: int) -> None:
+    """Same floats (not approximately): the batch finds the same counts, ``k`` and top-``k`` sums as each text."""
+    from filters.quality import char_repetition_ratios
+
+    assert char_repetition_ratios(texts, n) == [char_repetition_ratio(t, n) for t in texts]
+
+
+@pytest.mark.parametrize("lang", SCRIPTS)
+def test_batch_char_repetition_on_natural_and_repeated(lang: str) -> None:
+    from filters.quality import char_repetition_ratios
+
+    texts = ["", NATURAL[lang], "x", NATURAL[lang][:40] * 20, NATURAL[lang][:9]]
+    for n in (3, 10):
+        assert char_repetition_ratios(texts, n) == [char_repetition_ratio(t, n) for t in texts]
+
+
+def test_isqrt_of_arrays_is_math_isqrt() -> None:
+    import numpy as np
+
+    from filters.quality import _isqrt
+
+    x = np.array([0, 1, 2, 3, 4, 15, 16, 17, 2**52 - 1, 2**52, (2**26 + 1) ** 2 - 1, (2**26 + 1) ** 2, 2**62],
+                 dtype=np.int64)
+    assert _isqrt(x).tolist() == [math.isqrt(int(v)) for v in x]
+
+
+def test_batch_special_characters_ratio() -> None:
+    from filters.quality import special_characters_ratios
+
+    texts = ["", "ab, 1!", "नमस्ते", "", "a\u200db", "😀x", "中文，"]
+    assert special_characters_ratios(texts) == [special_characters_ratio(t) for t in texts]
+    assert special_characters_ratios([]) == []
+
+
 def test_word_repetition_definition() -> None:
     w = "a b c d e a b c d e x".split()
     # 5-grams: abcde(2), bcdea, cdeab, deabc, eabcd, bcdex -> 7 grams, 2 of them repeated
     assert word_repetition_ratio(w, 5) == pytest.approx(2 / 7)
     assert word_repetition_ratio(["a", "b"], 5) == 0.0
+
+
+def _word_repetition_by_counter(w: list[str], n: int) -> float:
+    """ROOTS' word repetition ratio with a ``Counter`` of word tuples (reference for the integer version)."""
+    if len(w) < n:
+        return 0.0
+    grams = Counter(zip(*(w[i:] for i in range(n)), strict=False))
+    return sum(c for c in grams.values() if c > 1) / (len(w) - n + 1)
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "中", "", "a b", "😀"]), max_size=60), st.integers(1, 8))
+@settings(max_examples=300, deadline=None)
+def test_word_repetition_is_the_counter_definition(w: list[str], n: int) -> None:
+    assert word_repetition_ratio(w, n) == _word_repetition_by_counter(w, n)
+
+
+def test_word_repetition_exact_when_ids_do_not_pack() -> None:
+    """Many distinct words: ``n`` ids do not fit in 63 bits and the n-grams are renumbered pair by pair."""
+    import random
+
+    rng = random.Random(7)
+    for n in (1, 3, 5, 8):
+        w = [str(rng.randrange(30000)) for _ in range(20000)]
+        w[5000:5100] = w[:100]  # some repeated n-grams
+        assert word_repetition_ratio(w, n) == _word_repetition_by_counter(w, n)
 
 
 def test_special_characters_ratio() -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,3 +139,25 @@ def test_redaction_never_crashes_and_spans_do_not_overlap(text: str) -> None:
 def test_redaction_is_idempotent(parts: list[str]) -> None:
     once = redact_batch(["".join(parts)])[0][0]
     assert redact_batch([once])[0] == (once, dict.fromkeys(PII_CATEGORIES, 0))
+
+
+def _key_like_by_counts(token: str) -> bool:
+    """The KEY rule written out: a 12+ character segment with >= 2 letters, >= 2 digits, >= 3 alternations."""
+    if regex.fullmatch(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}", token):
+        return False
+    for seg in regex.findall(r"[A-Za-z0-9+/=]{12,}", token):
+        digits = sum(c.isdigit() for c in seg)
+        letters = sum(c.isalpha() for c in seg)
+        pairs = zip(seg, seg[1:], strict=False)
+        switches = sum(a.isalpha() != b.isalpha() for a, b in pairs if a.isalnum() and b.isalnum())
+        if digits >= 2 and letters >= 2 and switches >= 3:
+            return True
+    return False
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ09+/=_-.x7")), max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_key_rule_needs_no_letter_and_digit_counts(token: str) -> None:
+    from filters.pii import is_key_like
+
+    assert is_key_like(token) == _key_like_by_counts(token)
