@@ -44,15 +44,13 @@ def stored_keys(key: str | None, bands: bytes | None) -> tuple[bytes | None, byt
 
 def compute_fingerprints(
     batch: list[Record], params: DedupParams, exact: bool, near: bool, bands: bool,
-    bands_rows: tuple[int, int] | None = None,
 ) -> list[tuple[str | None, bytes | None, bytes | None]]:
     """Per record, from its text: ``(exact key, MinHash signature, packed band keys)`` (each ``None`` when switched
-    off or not computable; band keys only with ``bands``). ``bands_rows``: the LSH bands and rows when already known
-    (``params.bands_rows`` works them out, datasketch's grid search, on its first call in a process)."""
+    off or not computable; band keys only with ``bands``)."""
     texts = [r["text"] for r in batch]
     keys = exact_keys(texts) if exact else [None] * len(batch)
     sigs = signatures_batch(texts, [r.get("language") for r in batch], params) if near else [None] * len(batch)
-    bands_rows = bands_rows or params.bands_rows
+    bands_rows = params.bands_rows
     packed = [band_bytes(s, *bands_rows) if bands else None for s in sigs]
     return list(zip(keys, sigs, packed, strict=True))
 

@@ -214,13 +214,12 @@ class _Verdicts:
 
 
 # ------------------------------------------------------------------------------------------------ dedup
-def _fingerprint(recs: list[Record], fresh: set[str], p: DedupParams,
-                 bands_rows: tuple[int, int]) -> dict[str, tuple[str | None, bytes | None]]:
+def _fingerprint(recs: list[Record], fresh: set[str], p: DedupParams) -> dict[str, tuple[str | None, bytes | None]]:
     """Each survivor's exact key (hex) and packed band keys: stored, or computed from the text of one brought back
     (its MinHash signature is then kept in ``_sig``)."""
     out: dict[str, tuple[str | None, bytes | None]] = {}
     todo = [r for r in recs if r["id"] in fresh]
-    for rec, (key, sig, bands) in zip(todo, compute_fingerprints(todo, p, p.exact, p.near, True, bands_rows),
+    for rec, (key, sig, bands) in zip(todo, compute_fingerprints(todo, p, p.exact, p.near, True),
                                       strict=True):
         rec["_sig"] = sig
         out[rec["id"]] = (key, bands)
@@ -274,27 +273,16 @@ def unconverged_edges(edges: Iterable[tuple[str, str]], rounds: int) -> int:
     return sum(1 for a, _ in one if a in bad_centre)
 
 
-def _run_lsh(run_out: str, p: DedupParams) -> dict[str, Any]:
-    """The LSH settings (threshold, permutations, bands, rows) the run's dedup used, from its ``stats/dedup.json``:
-    the same ``dedup`` settings give the same, and working bands and rows out again (datasketch's grid search, and
-    importing it) costs most of a second."""
-    try:
-        with open(join(run_out, "stats", "dedup.json"), encoding="utf-8") as f:
-            return json.load(f)["lsh"]
-    except (OSError, ValueError, KeyError):
-        return lsh_summary(p)
-
-
 class _Dedup:
     """``pipeline.dedup.Dedup`` on the survivors, in this process (see the module docstring)."""
 
-    def __init__(self, p: DedupParams, record: bool, lsh: dict[str, Any]):
-        self.p, self.record, self.lsh = p, record, lsh
+    def __init__(self, p: DedupParams, record: bool):
+        self.p, self.record = p, record
         self.stats: Counter = Counter()
 
     def run(self, recs: list[Record], fresh: set[str]) -> tuple[list[Record], list[Record]]:
         """The survivors → (kept, removed as duplicates)."""
-        keys = _fingerprint(recs, fresh, self.p, (self.lsh["bands"], self.lsh["rows"]))
+        keys = _fingerprint(recs, fresh, self.p)
         by_id = {r["id"]: r for r in recs}
         verdicts: dict[str, tuple[str, Any, str]] = {}
         clusters: dict[str, dict[str, str]] = defaultdict(dict)
@@ -334,7 +322,7 @@ class _Dedup:
                     verdicts[doc_id] = (EXACT_REASON, None, keep)
 
     def _near(self, recs, keys, verdicts, clusters) -> None:
-        buckets = _buckets(recs, {r["id"]: keys[r["id"]][1] for r in recs}, self.lsh["bands"])
+        buckets = _buckets(recs, {r["id"]: keys[r["id"]][1] for r in recs}, self.p.bands_rows[0])
         needed = {doc_id for ids in buckets for doc_id in ids}
         sigs = self._signatures([r for r in recs if r["id"] in needed])
         candidates: set[tuple[str, str]] = set()
@@ -363,7 +351,7 @@ class _Dedup:
         return out
 
     def summary(self) -> dict[str, Any]:
-        return dedup_stats(self.stats, self.lsh)
+        return dedup_stats(self.stats, lsh_summary(self.p))
 
 
 # ------------------------------------------------------------------------------------------------ the command
@@ -386,7 +374,7 @@ def refilter_here(run_out: str, new: Manifest, out: str) -> int:
             verdicts.add(attr, rows[attr["id"]])
     profiles = new.source_profiles()
     skip = {s for s, checks in profiles.items() if "dedup" not in checks}
-    dedup = _Dedup(new.dedup, record, _run_lsh(run_out, new.dedup))
+    dedup = _Dedup(new.dedup, record)
     kept, gone = dedup.run([r for r in verdicts.survivors if r["source"] not in skip], verdicts.fresh)
     for rec in gone:
         run.remove(rec, record)
