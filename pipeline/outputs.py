@@ -35,8 +35,13 @@ TOKENS_DIR = "tokens"
 INDEX_NAME = "index.json"
 PARTS_DIR = ".parts"
 
+#: written when a run starts: which manifest it runs, so a rerun of the same command may replace its own unfinished
+#: output without ``--overwrite``
+RUN_MARKER = ".roots-run.json"
+#: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
+OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "attributes", "report.json", ".progress", RUN_MARKER)
 #: files a run writes at the top of ``--out`` (``README.md`` only once ``reports.card.is_roots_card`` said so)
-TOP_FILES = frozenset({"report.json", "report.html", "beam.log", ".roots-run.json", "tune.html", CARD_NAME})
+TOP_FILES = frozenset({"report.json", "report.html", "beam.log", RUN_MARKER, "tune.html", CARD_NAME})
 #: folders of shards written by ``pipeline.write.WriteShards``, and the format of their shards
 SHARD_FOLDERS = {"shards": "arrow", "removed": "arrow", "dead_letter": "jsonl"}
 STATS_FILES = frozenset({*(s.stats for s in STAGES if s.stats), "profiles.json", KEPT_STATS})
@@ -135,20 +140,6 @@ def kept_note(out: str, kept: list[str], shown: int = 3) -> str:
     what = "file" if len(kept) == 1 else "files"
     return (f"roots: kept {len(kept)} {what} in {out} that roots did not write: "
             f"{', '.join(kept[:shown])}{more}")
-
-
-#: what a run owns inside ``--out`` (``pipeline.outputs``): only the files roots writes in them are cleared before a
-#: run, so no stale shard outlives a rerun and no one else's file is lost. ``README.md`` (the dataset card,
-#: ``reports.card``) is one of them only when roots wrote it (``is_roots_card``): a README.md someone else put in
-#: ``--out`` is never deleted nor replaced
-#: parts that only a roots run creates: a non-empty ``--out`` with none of them is someone else's folder
-OUTPUT_SIGNS = ("shards", "removed", "dead_letter", "stats", "attributes", "report.json", ".progress",
-                ".roots-run.json")
-
-
-#: written when a run starts: which manifest it runs, so a rerun of the same command may replace its own unfinished
-#: output without ``--overwrite``
-RUN_MARKER = ".roots-run.json"
 
 
 def prepare_out(out: str, manifest_path: str | None = None, overwrite: bool = True) -> None:
