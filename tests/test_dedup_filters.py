@@ -6,6 +6,7 @@ import random
 
 import numpy as np
 import pytest
+import regex
 from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from filters.dedup import (
     lsh_params,
     minhash_signatures,
     normalize_exact,
+    regex_class_removed,
     shingle_hash,
     shingle_kind,
     shingle_words,
@@ -65,6 +67,20 @@ def test_empty_normalised_text_has_no_key(text: str) -> None:
 def test_normalisation_is_a_fixed_point(text: str) -> None:
     norm = normalize_exact(text)
     assert normalize_exact(norm) == norm
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())), st.sampled_from([r"\p{P}", r"[\p{P}\s]"]))
+def test_class_removal_is_regex_sub(text: str, pattern: str) -> None:
+    """The NumPy mask removes exactly what ``regex.sub`` removes, for any text (lone surrogates, ASCII, astral)."""
+    assert regex_class_removed(text, pattern) == regex.sub(pattern, "", text)
+
+
+@pytest.mark.parametrize("text", ["", "ab1", "a, b; c!", "¡Hola, señor!", "日本語、テスト。\u3000x", "x\U0001f600 —y",
+                                  "\ud800-"])
+def test_class_removal_examples(text: str) -> None:
+    for pattern in (r"\p{P}", r"[\p{P}\s]"):
+        assert regex_class_removed(text, pattern) == regex.sub(pattern, "", text)
 
 
 # ----------------------------------------------------------------------------------------------- shingles
