@@ -198,14 +198,14 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
         "WriteKeptPiiStats" >> WriteJson(join(out, "stats", KEPT_STATS)))
     (p | "ProfileStats" >> beam.Create([profile_stats(manifest)])) | "WriteProfileStats" >> WriteJson(
         join(out, "stats", "profiles.json"))
-    removed = tuple(o.removed for o in outputs) | "AllRemoved" >> beam.Flatten()
-    failed = tuple(o.failed for o in outputs) | "AllFailed" >> beam.Flatten()
+    # each stage's removed and failed documents go to the writers as they are: the writers key (make the row of)
+    # each record in the stage that made it, so no Flatten holds whole records first
+    removed = tuple(o.removed for o in outputs)
     docs | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes)
     removed | "WriteRemoved" >> write_removed(join(out, "removed"), shard_bytes)
-    failed | "WriteDeadLetter" >> write_dead_letter(join(out, "dead_letter"), shard_bytes)
+    tuple(o.failed for o in outputs) | "WriteDeadLetter" >> write_dead_letter(join(out, "dead_letter"), shard_bytes)
     if manifest.attributes.enabled:
-        ((docs, removed) | "AllFinal" >> beam.Flatten()) | "WriteAttributes" >> write_attributes(
-            join(out, ATTRIBUTES), shard_bytes)
+        (docs, *removed) | "WriteAttributes" >> write_attributes(join(out, ATTRIBUTES), shard_bytes)
         (p | "RunManifest" >> beam.Create([manifest_record(manifest)])) | "WriteRunManifest" >> WriteJson(
             join(out, ATTRIBUTES, MANIFEST_FILE))
 

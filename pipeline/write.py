@@ -58,7 +58,8 @@ class _WriteIndex(beam.DoFn):
 
 
 class WriteShards(beam.PTransform):
-    """Records → ``root/<group>/<group>-NNNNN.<arrow|jsonl>`` plus ``root/index.json``.
+    """Records (one ``PCollection`` or several) → ``root/<group>/<group>-NNNNN.<arrow|jsonl>`` plus
+    ``root/index.json``.
 
     ``group_field`` picks the record field that names the group (``language`` for kept documents, ``reason`` for
     removed ones). The output ``PCollection`` holds the single index dict, so later steps can wait for it.
@@ -86,7 +87,13 @@ class WriteShards(beam.PTransform):
             size = size_fn(row if size_of_row else r) + 1
             return group_of(r, group_field), (r["id"], size, row if schema is None else packed(row, schema))
 
-        keyed = docs | "KeyByGroup" >> beam.Map(key)
+        if isinstance(docs, beam.PCollection):
+            keyed = docs | "KeyByGroup" >> beam.Map(key)
+        else:
+            # several inputs (every stage's removed documents): each is keyed where it is made, so what crosses to
+            # the step below is its row, not the whole record a Flatten would hold first (attributes: no text)
+            keyed = [part | f"KeyByGroup{i}" >> beam.Map(key) for i, part in enumerate(docs)] | "AllInputs" >> (
+                beam.Flatten(pipeline=docs[0].pipeline))
         sizes = (
             keyed
             | "TextBytes" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
