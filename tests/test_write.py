@@ -71,3 +71,18 @@ def test_only_roots_own_temporary_names_count_as_leftovers():
     assert is_tmp(tmp_name("out/shards/fr/fr-00000.arrow")) and is_tmp(tmp_name("gs://b/out/index.json"))
     for mine in ("out/shards/notes.tmp-v2.md", "out/shards/a.tmp-", "out/shards/a.tmp-0123", "x.tmp-dir/readme"):
         assert not is_tmp(mine), mine
+
+
+def test_several_inputs_write_what_their_union_writes(tmp_path):
+    """Given several PCollections (every stage's removed documents), the writer keys each where it is made and
+    writes the same bytes as for one PCollection of them all."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    parts = [records(120, "en"), records(30, "fr"), records(10, "de")]
+    write([r for part in parts for r in part], tmp_path / "one", shard_bytes=20_000)
+    options = PipelineOptions([])
+    with beam.Pipeline(runner=make_runner(options), options=options) as p:
+        inputs = tuple(p | f"Part{i}" >> beam.Create(part) for i, part in enumerate(parts))
+        _ = inputs | write_kept(str(tmp_path / "several"), 20_000)
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "several")
+    assert json.loads((tmp_path / "several" / "index.json").read_text())["shards"]
