@@ -543,7 +543,8 @@ def remove_words_batch(texts: Sequence[str], params: LanguageParams) -> list[tup
     max_len = params.length_word_max_cutoff
     if not bad and max_len is None:
         return [(t, {}) for t in texts]
-    return [_modify_one(t, bad, max_len) for t in texts]
+    longs, untidy = _layout(texts, max_len)
+    return [_modify_one(t, bad, max_len, long, u) for t, long, u in zip(texts, longs, untidy, strict=True)]
 
 
 def _removal_reason(word: str, bad: tuple[str, ...], max_len: int | None) -> str | None:
@@ -562,10 +563,46 @@ def _keep_word(word: str, bad: tuple[str, ...], max_len: int | None) -> bool:
 _SEPARATORS = " \t\n"
 
 
-@functools.lru_cache(maxsize=64)
-def _long_words(max_len: int) -> re.Pattern[str]:
-    """Words (runs of characters other than space, tab and newline) of more than ``max_len`` characters."""
-    return re.compile(rf"(?<![^ \t\n])[^ \t\n]{{{max_len + 1},}}")
+@functools.cache
+def _separator_mask() -> np.ndarray:
+    """Lookup table indexed by code point: True on the word-removal step's separators."""
+    mask = np.zeros(0x110000, dtype=bool)
+    mask[[ord(c) for c in _SEPARATORS]] = True
+    return mask
+
+
+def _layout(texts: Sequence[str], max_len: int | None) -> tuple[list[list[tuple[int, int]]], list[bool]]:
+    """Per text, ``(start, end)`` of its words (runs of characters other than space, tab and newline) of more than
+    ``max_len`` characters, in order (none when ``max_len`` is ``None``), and whether it may be untidy: whether
+    ``_collapse`` may change it (two separators in a row, or one at either end; otherwise it changes nothing).
+
+    Found with numpy over the batch joined by newlines instead of regular expressions and substring tests scanning
+    every character of every text: most texts have no long word and are tidy (the normaliser made them so), so
+    nothing else is done to them.
+    """
+    longs: list[list[tuple[int, int]]] = [[] for _ in texts]
+    if not texts:
+        return longs, []
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    begins = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))  # every text is followed by its newline
+    sep = _separator_mask()[code_points("\n".join(texts) + "\n")]
+    # a pair of separators at j, j + 1 is flagged on the text of j: the newline after a text ending with a
+    # separator is its own; a text starting with one also flags the text before it (harmless: it is collapsed)
+    pairs = np.zeros(len(sep), dtype=bool)
+    pairs[:-1] = sep[:-1] & sep[1:]
+    untidy = np.logical_or.reduceat(pairs, begins)
+    flags = [u or t[:1] in _SEPARATORS or t[-1:] in _SEPARATORS for u, t in zip(untidy.tolist(), texts, strict=True)]
+    if max_len is None:
+        return longs, flags
+    edges = np.flatnonzero(np.diff(np.concatenate(([True], sep, [True])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    long = ends - starts > max_len
+    starts, ends = starts[long], ends[long]
+    owner = np.searchsorted(begins, starts, side="right") - 1
+    offset = begins[owner]
+    for i, a, b in zip(owner.tolist(), (starts - offset).tolist(), (ends - offset).tolist(), strict=True):
+        longs[i].append((a, b))
+    return longs, flags
 
 
 @functools.lru_cache(maxsize=64)
@@ -584,11 +621,12 @@ def _words_with(bad: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![^ \t\n])[^ \t\n]*?(?:{'|'.join(map(re.escape, bad))})[^ \t\n]*")
 
 
-def _suspects(text: str, bad: tuple[str, ...], max_len: int | None) -> list[tuple[int, int]]:
-    """``(start, end)`` of the words that ``_keep_word`` may drop, in order: those with a substring of ``bad`` and
-    those longer than ``max_len``. Only they need the per-word check; every other word stays."""
-    spans = set()
-    if bad and any(s in text for s in bad):
+def _suspects(text: str, bad: tuple[str, ...], long: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(start, end)`` of the words that ``_keep_word`` may drop, in order: those with a substring of ``bad``
+    (``text`` holds one, or ``bad`` is empty) and the ``long`` ones (``_long_runs``). Only they need the per-word
+    check; every other word stays."""
+    spans = set(long)
+    if bad:
         whole = _words_with(bad)
         if whole is not None:
             spans.update(m.span() for m in whole.finditer(text))
@@ -597,28 +635,13 @@ def _suspects(text: str, bad: tuple[str, ...], max_len: int | None) -> list[tupl
             start = max(text.rfind(c, 0, m.start()) for c in _SEPARATORS) + 1
             ends = [i for i in (text.find(c, m.end()) for c in _SEPARATORS) if i >= 0]
             spans.add((start, min(ends, default=len(text))))
-    if max_len is not None:
-        spans.update(m.span() for m in _long_words(max_len).finditer(text))
     return sorted(spans)
 
 
-#: whitespace other than the three separators of the word-removal step (``str.split`` splits on it too)
-_OTHER_SPACE = re.compile(r"[^\S \t\n]")
 _SPACE_RUNS = re.compile(" {2,}")
 _TAB_RUNS = re.compile(r"\t{2,}")
 _TAB_AT_BREAK = re.compile(r"\t?\n\t?")
 _LINE_RUNS = re.compile(r"\n{2,}")
-
-
-def _may_remove(text: str, bad: tuple[str, ...], max_len: int | None) -> bool:
-    """Cheap test: False when no word of ``text`` has a ``bad`` substring or more than ``max_len`` characters."""
-    if bad and any(s in text for s in bad):
-        return True
-    if max_len is None:
-        return False
-    if _OTHER_SPACE.search(text):  # words may then be longer than str.split's pieces
-        return True
-    return max(map(len, text.split()), default=0) > max_len
 
 
 def _collapse(text: str) -> str:
@@ -642,15 +665,18 @@ def _collapse(text: str) -> str:
     return text.strip("\n")
 
 
-def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None) -> tuple[str, RemovedWords]:
+def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None, long: list[tuple[int, int]],
+                untidy: bool = True) -> tuple[str, RemovedWords]:
     """One document through the word-removal step, with its removed words counted per reason. The words that may
-    go are found with regular expressions (``_suspects``, skipped when ``_may_remove`` says none can) and checked
-    one by one with ``_removal_reason``; the rest is rejoined by ``_collapse``: no Python loop over words
-    (``tests/test_filters_quality.py`` checks text and counts against the word loop)."""
+    go (``_suspects``: those with a ``bad`` substring, and the ``long`` ones, words of more than ``max_len``
+    characters) are checked one by one with ``_removal_reason``; the rest is rejoined by ``_collapse`` (unless
+    nothing went and the text is tidy: ``_layout``): no Python loop over words (``tests/test_filters_quality.py``
+    checks text and counts against the word loop)."""
     removed: RemovedWords = {}
-    if _may_remove(text, bad, max_len):
+    has_bad = bool(bad) and any(s in text for s in bad)
+    if has_bad or long:
         pieces, end = [], 0
-        for start, stop in _suspects(text, bad, max_len):
+        for start, stop in _suspects(text, bad if has_bad else (), long):
             reason = _removal_reason(text[start:stop], bad, max_len)
             if reason is not None:
                 removed[reason] = removed.get(reason, 0) + 1
@@ -658,5 +684,5 @@ def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None) -> tuple[s
                 end = stop
         if end:
             pieces.append(text[end:])
-            text = "".join(pieces)
-    return _collapse(text), removed
+            return _collapse("".join(pieces)), removed
+    return (_collapse(text) if untidy else text), removed

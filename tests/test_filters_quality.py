@@ -717,6 +717,21 @@ def test_removed_words_are_counted_as_the_word_loop_drops_them(text: str, bad: t
     assert set(counts) <= set(WORD_REMOVAL_REASONS) and all(n > 0 for n in counts.values())
 
 
+@given(st.lists(st.one_of(_WORDY, st.text(alphabet=st.sampled_from(list("ab \t\n\u2003.com/")), max_size=60)),
+                max_size=8),
+       st.sampled_from([("http", "www", ".com", "href", "//"), ("//",), ()]), st.sampled_from([None, 1, 3, 8]))
+@settings(max_examples=300, deadline=None)
+def test_word_removal_of_a_batch_is_the_word_loop_on_each_text(texts: list[str], bad: tuple[str, ...],
+                                                               max_len: int | None) -> None:
+    """Long words and untidy texts are found for the whole batch at once (``_layout``): nothing of one text
+    leaks into another's."""
+    params = LanguageParams(incorrect_word_substrings=list(bad) or None, length_word_max_cutoff=max_len)
+    on = bool(bad) or max_len is not None
+    expected = [(_modify_word_by_word(t, bad, max_len), _removed_word_by_word(t, bad, max_len)) if on else (t, {})
+                for t in texts]
+    assert remove_words_batch(texts, params) == expected
+
+
 def test_word_removal_counts_each_reason() -> None:
     params = FilterConfig().params_for("en")
     text = ("See https://example.com and www.site.org or jane.doe@example.com\n"
