@@ -761,3 +761,20 @@ def test_filters_never_crash(text: str, lang: str) -> None:
         if isinstance(r.value, float) and r.name not in ("number_words", "perplexity"):
             assert 0.0 <= r.value <= 1.0
     modify_batch([text], params)
+
+
+@given(st.lists(st.sampled_from(["hit", "bound", "open"]), max_size=80), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_seen_in_token_is_its_definition(kinds: list[str], forward: bool) -> None:
+    """Per position: a hit at or before it (after it, backwards) with no bound in between, written as a loop."""
+    import numpy as np
+
+    from filters.text import _seen_in_token
+
+    hit = np.array([k == "hit" for k in kinds], dtype=bool)
+    bound = np.array([k == "bound" for k in kinds], dtype=bool)
+    expected, seen = [False] * len(kinds), False
+    for i in range(len(kinds)) if forward else reversed(range(len(kinds))):
+        seen = kinds[i] == "hit" or (seen and kinds[i] == "open")
+        expected[i] = seen
+    assert _seen_in_token(hit, bound, forward).tolist() == expected
