@@ -36,7 +36,7 @@ import regex
 
 from core.languages import is_code
 from filters import perplexity as ppl
-from filters.diacritics import has_optional_marks, see_through_marks, strip_optional_marks
+from filters.diacritics import has_optional_marks, has_optional_marks_batch, see_through_marks, strip_optional_marks
 from filters.params import NL_CHECKS, LanguageParams
 from filters.results import KEEP, FilterResult, Verdict
 from filters.text import SPECIAL_RE, code_points, special_mask, words, words_batch
@@ -81,8 +81,9 @@ def _ngram_hashes(cps: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
-def char_repetition_ratios(texts: Sequence[str], n: int) -> list[float]:
-    """``[char_repetition_ratio(t, n) for t in texts]``, with the numpy work done once for the batch.
+def char_repetition_ratios(texts: Sequence[str], n: int, cps: np.ndarray | None = None) -> list[float]:
+    """``[char_repetition_ratio(t, n) for t in texts]``, with the numpy work done once for the batch (``cps``: the
+    code points of the texts joined, if the caller has them).
 
     The same n-gram hashes (computed over the texts joined, only those of n-grams inside one text kept), sorted
     text by text; then the n-grams' counts, each text's number of distinct and repeated n-grams, ``k`` and the sum
@@ -94,13 +95,14 @@ def char_repetition_ratios(texts: Sequence[str], n: int) -> list[float]:
     out = np.zeros(len(texts))
     if not grams.any():
         return out.tolist()
-    cps = code_points("".join(texts))
+    if cps is None:
+        cps = code_points("".join(texts))
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     h = _ngram_hashes(cps, n)
     has = grams > 0
     valid = np.repeat(np.arange(len(texts))[has], grams[has])  # text of each kept n-gram
     first = np.concatenate(([0], np.cumsum(grams)[:-1]))  # position of each text's first n-gram among the kept
-    h = h[(np.arange(len(valid)) - first[valid]) + starts[valid]]
+    h = h[_inside_one_text(starts, sizes, grams, len(h))]
     for a, b in zip(first[has].tolist(), (first + grams)[has].tolist(), strict=True):
         h[a:b].sort()
     new_run = np.ones(len(h), dtype=bool)
@@ -124,6 +126,19 @@ def char_repetition_ratios(texts: Sequence[str], n: int) -> list[float]:
     ok = k > 0
     out[ok] = top_sum[ok] / grams[ok].astype(np.float64)
     return out.tolist()
+
+
+def _inside_one_text(starts: np.ndarray, sizes: np.ndarray, grams: np.ndarray, m: int) -> np.ndarray:
+    """Which of the ``m`` n-grams of the texts joined lie inside one text: all but the last ``n - 1`` starts of
+    each text (all of a text shorter than ``n``). Only those few are cleared, instead of computing the index of
+    every kept n-gram."""
+    keep = np.ones(m, dtype=bool)
+    width = int((sizes - grams).max())  # n - 1, or less when every text is shorter
+    if width:
+        cut = (starts + grams)[:, None] + np.arange(width)  # each text's starts from its first n-gram across its end
+        cut = cut[(cut < (starts + sizes)[:, None]) & (cut < m)]
+        keep[cut] = False
+    return keep
 
 
 def _isqrt(x: np.ndarray) -> np.ndarray:
@@ -157,11 +172,23 @@ def word_repetition_ratio(doc_words: Sequence[str], n: int) -> float:
 def _gram_ids(doc_words: Sequence[str], n: int) -> np.ndarray:
     """One int64 per word n-gram of ``doc_words`` (at least ``n`` words), equal exactly when the n-grams are equal:
     word ids packed side by side when ``n`` of them fit in 63 bits, otherwise pairs renumbered densely
-    (``np.unique``) after each word added."""
-    distinct = dict.fromkeys(doc_words)
-    index = dict(zip(distinct, range(len(distinct)), strict=True))  # dense ids, in order of first occurrence
-    ids = np.fromiter(map(index.__getitem__, doc_words), dtype=np.int64, count=len(doc_words))
+    (``np.unique``) after each word added.
+
+    A word's id is its last position (one dict, no second one renumbering the distinct words densely), when
+    ``n`` positions fit in 63 bits (documents of up to 4,096 words for 5-grams): equal exactly for equal words.
+    """
     total = len(doc_words) - n + 1
+    last = dict(zip(doc_words, range(len(doc_words)), strict=False))  # later positions overwrite earlier ones
+    bits = max(1, (len(doc_words) - 1).bit_length())
+    if n * bits <= 63:
+        ids = np.fromiter(map(last.__getitem__, doc_words), dtype=np.int64, count=len(doc_words))
+        grams = ids[:total].copy()
+        for j in range(1, n):
+            grams <<= bits
+            grams |= ids[j : j + total]
+        return grams
+    index = dict(zip(last, range(len(last)), strict=True))  # dense ids, in order of first occurrence
+    ids = np.fromiter(map(index.__getitem__, doc_words), dtype=np.int64, count=len(doc_words))
     bits = max(1, (len(index) - 1).bit_length())
     grams = ids[:total].copy()
     if n * bits <= 63:
@@ -183,11 +210,11 @@ def special_characters_ratio(text: str, cps: np.ndarray | None = None) -> float:
     return float(np.count_nonzero(special_mask()[cps])) / len(cps)
 
 
-def special_characters_ratios(texts: Sequence[str]) -> list[float]:
-    """``[special_characters_ratio(t) for t in texts]``: one lookup over the batch's code points, counts per text
-    with ``np.add.reduceat``."""
+def special_characters_ratios(texts: Sequence[str], cps: np.ndarray | None = None) -> list[float]:
+    """``[special_characters_ratio(t) for t in texts]``: one lookup over the batch's code points (``cps``, if the
+    caller has them), counts per text with ``np.add.reduceat``."""
     sizes = [len(t) for t in texts]
-    special = special_mask()[code_points("".join(texts))]
+    special = special_mask()[code_points("".join(texts)) if cps is None else cps]
     nonempty = [i for i, size in enumerate(sizes) if size]
     counts = [0] * len(texts)
     if nonempty:
@@ -227,10 +254,11 @@ class _Doc:
     """One document with lazily computed, shared measurements."""
 
     def __init__(self, text: str, language: str, params: LanguageParams, lid_score: float | None,
-                 doc_words: list[str] | None = None) -> None:
+                 doc_words: list[str] | None = None, marks: bool | None = None) -> None:
         self.text, self.language, self.params, self.lid_score = text, language, params, lid_score
         if doc_words is not None:  # computed for the whole batch (``words_batch``)
             self.words = doc_words
+        self.marks = marks  # whether it has optional marks, if known (``has_optional_marks_batch``)
 
     @cached_property
     def cps(self) -> np.ndarray:
@@ -248,7 +276,8 @@ class _Doc:
     @cached_property
     def bare_words(self) -> list[str]:
         """Words without optional marks (harakat, niqqud), for the word-list checks only."""
-        return [strip_optional_marks(w) for w in self.words] if has_optional_marks(self.text) else self.words
+        marks = has_optional_marks(self.text) if self.marks is None else self.marks
+        return [strip_optional_marks(w) for w in self.words] if marks else self.words
 
     @cached_property
     def bare_grams(self) -> list[str]:
@@ -421,9 +450,11 @@ def measure_batch(texts: Sequence[str], language: str, params: LanguageParams,
         lid_scores = [None] * len(texts)
     if len(lid_scores) != len(texts):
         raise ValueError(f"measure_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
-    docs = (_Doc(t, language, params, s, w) for t, s, w in zip(texts, lid_scores, words_batch(texts), strict=True))
-    char_rep = char_repetition_ratios(texts, params.character_repetition_length)
-    special = special_characters_ratios(texts)
+    cps = code_points("".join(texts))  # shared by the batch functions
+    docs = (_Doc(t, language, params, s, w, m) for t, s, w, m in zip(
+        texts, lid_scores, words_batch(texts, cps), has_optional_marks_batch(texts, cps), strict=True))
+    char_rep = char_repetition_ratios(texts, params.character_repetition_length, cps)
+    special = special_characters_ratios(texts, cps)
     return [_measure(d, c, sp) for d, c, sp in zip(docs, char_rep, special, strict=True)]
 
 

@@ -145,8 +145,9 @@ def words(text: str, cps: np.ndarray | None = None) -> list[str]:
     return _array_words(low, cjk=False)
 
 
-def words_batch(texts: Sequence[str]) -> list[list[str]]:
-    """``[words(t) for t in texts]``, with the fast path's numpy work done once for the whole batch.
+def words_batch(texts: Sequence[str], cps: np.ndarray | None = None) -> list[list[str]]:
+    """``[words(t) for t in texts]``, with the fast path's numpy work done once for the whole batch (``cps``: the
+    code points of the texts joined, if the caller has them).
 
     Real documents are short (a help page is ~1,600 characters), so the dozen numpy calls of :func:`_array_words`
     cost more per document in call overhead than in work; on the batch joined by newlines (a word boundary) they
@@ -157,7 +158,8 @@ def words_batch(texts: Sequence[str]) -> list[list[str]]:
     if not texts:
         return out
     sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    cps = code_points("".join(texts))
+    if cps is None:
+        cps = code_points("".join(texts))
     path = _path_flags()[cps]
     path = _per_text(np.bitwise_or, path, sizes)
     plain = []
