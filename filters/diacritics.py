@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from filters.text import _every_char  # the string of every code point, built once per process
+
 # a plain character class: the standard library's engine scans for it ~5x faster than `regex`
 OPTIONAL_MARKS = re.compile(
     "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u08d3-\u08ff\u0640"  # Arabic
@@ -32,7 +34,7 @@ def has_optional_marks(text: str) -> bool:
 def _marks_mask() -> np.ndarray:
     """Lookup table indexed by code point: True on the characters ``OPTIONAL_MARKS`` matches."""
     mask = np.zeros(0x110000, dtype=bool)
-    mask[[m.start() for m in OPTIONAL_MARKS.finditer("".join(map(chr, range(0x110000))))]] = True
+    mask[[m.start() for m in OPTIONAL_MARKS.finditer(_every_char())]] = True
     return mask
 
 

@@ -56,7 +56,7 @@ from typing import NamedTuple
 import numpy as np
 import regex
 
-from filters.text import code_points
+from filters.text import _every_char, code_points
 
 CATEGORIES = ("EMAIL", "USER", "IP_ADDRESS", "KEY", "CREDIT_CARD", "IBAN")
 _PRIORITY = {"EMAIL": 0, "IBAN": 1, "CREDIT_CARD": 2, "IP_ADDRESS": 3, "USER": 4, "KEY": 5}
@@ -320,7 +320,7 @@ def _char_classes() -> np.ndarray:
     for bit, chars in ascii_classes:
         for m in re.finditer(f"[{chars}]", "".join(map(chr, range(128)))):
             table[m.start()] |= bit
-    table[[m.start() for m in _DIGIT.finditer("".join(map(chr, range(0x110000))))]] |= _C_DECIMAL
+    table[[m.start() for m in _DIGIT.finditer(_every_char())]] |= _C_DECIMAL
     return table
 
 
