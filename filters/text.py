@@ -202,7 +202,7 @@ def _array_words_batch(lows: list[str]) -> list[list[str]]:
     f = _word_flags()[cps]
     sizes = np.fromiter(map(len, lows), dtype=np.int64, count=len(lows))
     starts = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
-    slow = _per_text(np.bitwise_or, f, sizes) & _SLOW_BIT
+    slow = _per_text(np.bitwise_or, f, sizes + 1) & _SLOW_BIT  # each text with the newline after it
     keep = _keep_mask(f)
     alone = (f & _CJK_BIT) != 0
     if alone.any():

@@ -272,6 +272,8 @@ def test_words_batch_edge_cases() -> None:
     texts = ["", "one", "  ", "我们去北京，OK？", "ភាសាខ្មែរ Writer,", "カタカナ ok", "a🏻 🏻a 😀", "\u0600b x", "x" * 5]
     assert words_batch(texts) == [words(t) for t in texts]
     assert words_batch([]) == []
+    # a text's own characters decide its path, not its neighbour's: each text is followed by a newline in the batch
+    assert words_batch(["1", "a🏻", "1"]) == [[], ["a🏻"], []]
 
 
 def test_lower_case_never_makes_a_segmented_character() -> None:
