@@ -422,21 +422,20 @@ def _first_failure(doc: _Doc, selected: tuple[Callable[[_Doc], FilterResult], ..
     return KEEP
 
 
-def _measure(d: _Doc, char_repetition: float, special: float) -> dict[str, float | None]:
+def _measure(d: _Doc, char_repetition: float, special: float, stop: frozenset[str] | None,
+             flagged: frozenset[str] | None, model: object | None) -> dict[str, float | None]:
     """Every check's value for one document whatever its threshold (``None``: not measurable: no word list, no
-    model, no LID score). What ``roots tune`` draws and ``roots refilter`` compares with new cut-offs."""
+    model, no LID score). What ``roots tune`` draws and ``roots refilter`` compares with new cut-offs. ``stop`` and
+    ``flagged`` are the language's lists as compared (``see_through_marks``), ``model`` its KenLM model: the same
+    for the whole batch, looked up once."""
     p = d.params
-    stop, flagged = stopwords_for(p, d.language), flagged_words_for(p, d.language)
-    model = ppl.load_kenlm_model(p.perplexity_model) if p.perplexity_model else None
     return {
         "number_words": float(len(d.words)),
         "character_repetition": char_repetition,
         "word_repetition": word_repetition_ratio(d.words, p.word_repetition_length),
         "special_characters": special,
-        "stopwords": None if stop is None else word_list_ratio(d.bare_words, see_through_marks(stop),
-                                                               grams=d.bare_grams),
-        "flagged_words": None if flagged is None else word_list_ratio(d.bare_words, see_through_marks(flagged),
-                                                                      grams=d.bare_grams),
+        "stopwords": None if stop is None else word_list_ratio(d.bare_words, stop, grams=d.bare_grams),
+        "flagged_words": None if flagged is None else word_list_ratio(d.bare_words, flagged, grams=d.bare_grams),
         "lang_id": None if d.lid_score is None else float(d.lid_score),
         "perplexity": None if model is None else ppl.perplexity(d.text, model),
     }
@@ -450,12 +449,18 @@ def measure_batch(texts: Sequence[str], language: str, params: LanguageParams,
         lid_scores = [None] * len(texts)
     if len(lid_scores) != len(texts):
         raise ValueError(f"measure_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
+    if not texts:
+        return []
     cps = code_points("".join(texts))  # shared by the batch functions
     docs = (_Doc(t, language, params, s, w, m) for t, s, w, m in zip(
         texts, lid_scores, words_batch(texts, cps), has_optional_marks_batch(texts, cps), strict=True))
     char_rep = char_repetition_ratios(texts, params.character_repetition_length, cps)
     special = special_characters_ratios(texts, cps)
-    return [_measure(d, c, sp) for d, c, sp in zip(docs, char_rep, special, strict=True)]
+    stop, flagged = stopwords_for(params, language), flagged_words_for(params, language)
+    stop = None if stop is None else see_through_marks(stop)
+    flagged = None if flagged is None else see_through_marks(flagged)
+    model = ppl.load_kenlm_model(params.perplexity_model) if params.perplexity_model else None
+    return [_measure(d, c, sp, stop, flagged, model) for d, c, sp in zip(docs, char_rep, special, strict=True)]
 
 
 #: how each check's value must compare with its cut-off field(s) to keep a document
