@@ -254,11 +254,14 @@ class _Doc:
     """One document with lazily computed, shared measurements."""
 
     def __init__(self, text: str, language: str, params: LanguageParams, lid_score: float | None,
-                 doc_words: list[str] | None = None, marks: bool | None = None) -> None:
+                 doc_words: list[str] | None = None, marks: bool | None = None, char_rep: float | None = None,
+                 special: float | None = None) -> None:
         self.text, self.language, self.params, self.lid_score = text, language, params, lid_score
         if doc_words is not None:  # computed for the whole batch (``words_batch``)
             self.words = doc_words
-        self.marks = marks  # whether it has optional marks, if known (``has_optional_marks_batch``)
+        # computed for the whole batch, if given: optional marks (``has_optional_marks_batch``), the character
+        # repetition and special character ratios (``char_repetition_ratios``, ``special_characters_ratios``)
+        self.marks, self.char_rep, self.special = marks, char_rep, special
 
     @cached_property
     def cps(self) -> np.ndarray:
@@ -315,7 +318,8 @@ def _check_character_repetition(d: _Doc) -> FilterResult:
     return _at_most(
         "character_repetition",
         p.character_repetition_max_cutoff,
-        lambda: char_repetition_ratio(d.text, p.character_repetition_length, d.cps),
+        lambda: d.char_rep if d.char_rep is not None else char_repetition_ratio(d.text, p.character_repetition_length,
+                                                                                d.cps),
     )
 
 
@@ -327,7 +331,8 @@ def _check_word_repetition(d: _Doc) -> FilterResult:
 
 def _check_special_characters(d: _Doc) -> FilterResult:
     limit = d.params.special_characters_max_cutoff
-    return _at_most("special_characters", limit, lambda: special_characters_ratio(d.text, d.cps))
+    return _at_most("special_characters", limit,
+                    lambda: d.special if d.special is not None else special_characters_ratio(d.text, d.cps))
 
 
 def _check_stopwords(d: _Doc) -> FilterResult:
@@ -409,8 +414,18 @@ def filter_batch(
     # every document's words are needed when the word count is checked (first): then get them for the whole batch
     counted = _check_number_words in selected and (params.number_words_min_cutoff is not None
                                                    or params.number_words_max_cutoff is not None)
-    all_words = words_batch(texts) if counted else [None] * len(texts)
-    docs = (_Doc(t, language, params, s, w) for t, s, w in zip(texts, lid_scores, all_words, strict=True))
+    # the batch functions cost a fraction of the per-document ones: measure every document at once
+    cps = code_points("".join(texts))
+    none: list[None] = [None] * len(texts)
+    all_words = words_batch(texts, cps) if counted else none
+    char_rep = (char_repetition_ratios(texts, params.character_repetition_length, cps)
+                if _check_character_repetition in selected and params.character_repetition_max_cutoff is not None
+                else none)
+    special = (special_characters_ratios(texts, cps)
+               if _check_special_characters in selected and params.special_characters_max_cutoff is not None
+               else none)
+    docs = (_Doc(t, language, params, s, w, m, c, sp) for t, s, w, m, c, sp in zip(
+        texts, lid_scores, all_words, has_optional_marks_batch(texts, cps), char_rep, special, strict=True))
     return [_first_failure(d, selected) for d in docs]
 
 

@@ -780,3 +780,20 @@ def test_seen_in_token_is_its_definition(kinds: list[str], forward: bool) -> Non
         seen = kinds[i] == "hit" or (seen and kinds[i] == "open")
         expected[i] = seen
     assert _seen_in_token(hit, bound, forward).tolist() == expected
+
+
+@given(st.lists(st.lists(st.sampled_from(["the", "of", "cat", "sat", "x1", "!!", "  ", "\n", "中", "كِتَابٌ", "😀"]),
+                         max_size=60).map(" ".join), max_size=8),
+       st.sampled_from(["en", "zh", "ar"]))
+@settings(max_examples=150, deadline=None)
+def test_batch_verdicts_are_the_per_document_checks(texts: list[str], lang: str) -> None:
+    """``filter_batch`` measures the batch at once (words, character repetition, special characters, marks): the
+    verdict of each document is still the first failing check of ``explain``, which measures it alone."""
+    from filters.results import KEEP, Verdict
+
+    params = FilterConfig().params_for(lang)
+    expected = []
+    for t in texts:
+        failed = next((r for r in explain(t, lang, params, 0.8) if r.passed is False), None)
+        expected.append(KEEP if failed is None else Verdict(False, failed.name, failed.value))
+    assert filter_batch(texts, lang, params, [0.8] * len(texts)) == expected
