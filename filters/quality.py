@@ -36,7 +36,7 @@ import regex
 
 from core.languages import is_code
 from filters import perplexity as ppl
-from filters.diacritics import has_optional_marks, see_through_marks, strip_optional_marks
+from filters.diacritics import has_optional_marks, has_optional_marks_batch, see_through_marks, strip_optional_marks
 from filters.params import NL_CHECKS, LanguageParams
 from filters.results import KEEP, FilterResult, Verdict
 from filters.text import SPECIAL_RE, code_points, special_mask, words, words_batch
@@ -81,8 +81,9 @@ def _ngram_hashes(cps: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
-def char_repetition_ratios(texts: Sequence[str], n: int) -> list[float]:
-    """``[char_repetition_ratio(t, n) for t in texts]``, with the numpy work done once for the batch.
+def char_repetition_ratios(texts: Sequence[str], n: int, cps: np.ndarray | None = None) -> list[float]:
+    """``[char_repetition_ratio(t, n) for t in texts]``, with the numpy work done once for the batch (``cps``: the
+    code points of the texts joined, if the caller has them).
 
     The same n-gram hashes (computed over the texts joined, only those of n-grams inside one text kept), sorted
     text by text; then the n-grams' counts, each text's number of distinct and repeated n-grams, ``k`` and the sum
@@ -94,13 +95,14 @@ def char_repetition_ratios(texts: Sequence[str], n: int) -> list[float]:
     out = np.zeros(len(texts))
     if not grams.any():
         return out.tolist()
-    cps = code_points("".join(texts))
+    if cps is None:
+        cps = code_points("".join(texts))
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     h = _ngram_hashes(cps, n)
     has = grams > 0
     valid = np.repeat(np.arange(len(texts))[has], grams[has])  # text of each kept n-gram
     first = np.concatenate(([0], np.cumsum(grams)[:-1]))  # position of each text's first n-gram among the kept
-    h = h[(np.arange(len(valid)) - first[valid]) + starts[valid]]
+    h = h[_inside_one_text(starts, sizes, grams, len(h))]
     for a, b in zip(first[has].tolist(), (first + grams)[has].tolist(), strict=True):
         h[a:b].sort()
     new_run = np.ones(len(h), dtype=bool)
@@ -124,6 +126,19 @@ def char_repetition_ratios(texts: Sequence[str], n: int) -> list[float]:
     ok = k > 0
     out[ok] = top_sum[ok] / grams[ok].astype(np.float64)
     return out.tolist()
+
+
+def _inside_one_text(starts: np.ndarray, sizes: np.ndarray, grams: np.ndarray, m: int) -> np.ndarray:
+    """Which of the ``m`` n-grams of the texts joined lie inside one text: all but the last ``n - 1`` starts of
+    each text (all of a text shorter than ``n``). Only those few are cleared, instead of computing the index of
+    every kept n-gram."""
+    keep = np.ones(m, dtype=bool)
+    width = int((sizes - grams).max())  # n - 1, or less when every text is shorter
+    if width:
+        cut = (starts + grams)[:, None] + np.arange(width)  # each text's starts from its first n-gram across its end
+        cut = cut[(cut < (starts + sizes)[:, None]) & (cut < m)]
+        keep[cut] = False
+    return keep
 
 
 def _isqrt(x: np.ndarray) -> np.ndarray:
@@ -157,11 +172,23 @@ def word_repetition_ratio(doc_words: Sequence[str], n: int) -> float:
 def _gram_ids(doc_words: Sequence[str], n: int) -> np.ndarray:
     """One int64 per word n-gram of ``doc_words`` (at least ``n`` words), equal exactly when the n-grams are equal:
     word ids packed side by side when ``n`` of them fit in 63 bits, otherwise pairs renumbered densely
-    (``np.unique``) after each word added."""
-    distinct = dict.fromkeys(doc_words)
-    index = dict(zip(distinct, range(len(distinct)), strict=True))  # dense ids, in order of first occurrence
-    ids = np.fromiter(map(index.__getitem__, doc_words), dtype=np.int64, count=len(doc_words))
+    (``np.unique``) after each word added.
+
+    A word's id is its last position (one dict, no second one renumbering the distinct words densely), when
+    ``n`` positions fit in 63 bits (documents of up to 4,096 words for 5-grams): equal exactly for equal words.
+    """
     total = len(doc_words) - n + 1
+    last = dict(zip(doc_words, range(len(doc_words)), strict=False))  # later positions overwrite earlier ones
+    bits = max(1, (len(doc_words) - 1).bit_length())
+    if n * bits <= 63:
+        ids = np.fromiter(map(last.__getitem__, doc_words), dtype=np.int64, count=len(doc_words))
+        grams = ids[:total].copy()
+        for j in range(1, n):
+            grams <<= bits
+            grams |= ids[j : j + total]
+        return grams
+    index = dict(zip(last, range(len(last)), strict=True))  # dense ids, in order of first occurrence
+    ids = np.fromiter(map(index.__getitem__, doc_words), dtype=np.int64, count=len(doc_words))
     bits = max(1, (len(index) - 1).bit_length())
     grams = ids[:total].copy()
     if n * bits <= 63:
@@ -183,11 +210,11 @@ def special_characters_ratio(text: str, cps: np.ndarray | None = None) -> float:
     return float(np.count_nonzero(special_mask()[cps])) / len(cps)
 
 
-def special_characters_ratios(texts: Sequence[str]) -> list[float]:
-    """``[special_characters_ratio(t) for t in texts]``: one lookup over the batch's code points, counts per text
-    with ``np.add.reduceat``."""
+def special_characters_ratios(texts: Sequence[str], cps: np.ndarray | None = None) -> list[float]:
+    """``[special_characters_ratio(t) for t in texts]``: one lookup over the batch's code points (``cps``, if the
+    caller has them), counts per text with ``np.add.reduceat``."""
     sizes = [len(t) for t in texts]
-    special = special_mask()[code_points("".join(texts))]
+    special = special_mask()[code_points("".join(texts)) if cps is None else cps]
     nonempty = [i for i, size in enumerate(sizes) if size]
     counts = [0] * len(texts)
     if nonempty:
@@ -227,10 +254,14 @@ class _Doc:
     """One document with lazily computed, shared measurements."""
 
     def __init__(self, text: str, language: str, params: LanguageParams, lid_score: float | None,
-                 doc_words: list[str] | None = None) -> None:
+                 doc_words: list[str] | None = None, marks: bool | None = None, char_rep: float | None = None,
+                 special: float | None = None) -> None:
         self.text, self.language, self.params, self.lid_score = text, language, params, lid_score
         if doc_words is not None:  # computed for the whole batch (``words_batch``)
             self.words = doc_words
+        # computed for the whole batch, if given: optional marks (``has_optional_marks_batch``), the character
+        # repetition and special character ratios (``char_repetition_ratios``, ``special_characters_ratios``)
+        self.marks, self.char_rep, self.special = marks, char_rep, special
 
     @cached_property
     def cps(self) -> np.ndarray:
@@ -248,7 +279,8 @@ class _Doc:
     @cached_property
     def bare_words(self) -> list[str]:
         """Words without optional marks (harakat, niqqud), for the word-list checks only."""
-        return [strip_optional_marks(w) for w in self.words] if has_optional_marks(self.text) else self.words
+        marks = has_optional_marks(self.text) if self.marks is None else self.marks
+        return [strip_optional_marks(w) for w in self.words] if marks else self.words
 
     @cached_property
     def bare_grams(self) -> list[str]:
@@ -286,7 +318,8 @@ def _check_character_repetition(d: _Doc) -> FilterResult:
     return _at_most(
         "character_repetition",
         p.character_repetition_max_cutoff,
-        lambda: char_repetition_ratio(d.text, p.character_repetition_length, d.cps),
+        lambda: d.char_rep if d.char_rep is not None else char_repetition_ratio(d.text, p.character_repetition_length,
+                                                                                d.cps),
     )
 
 
@@ -298,7 +331,8 @@ def _check_word_repetition(d: _Doc) -> FilterResult:
 
 def _check_special_characters(d: _Doc) -> FilterResult:
     limit = d.params.special_characters_max_cutoff
-    return _at_most("special_characters", limit, lambda: special_characters_ratio(d.text, d.cps))
+    return _at_most("special_characters", limit,
+                    lambda: d.special if d.special is not None else special_characters_ratio(d.text, d.cps))
 
 
 def _check_stopwords(d: _Doc) -> FilterResult:
@@ -380,8 +414,18 @@ def filter_batch(
     # every document's words are needed when the word count is checked (first): then get them for the whole batch
     counted = _check_number_words in selected and (params.number_words_min_cutoff is not None
                                                    or params.number_words_max_cutoff is not None)
-    all_words = words_batch(texts) if counted else [None] * len(texts)
-    docs = (_Doc(t, language, params, s, w) for t, s, w in zip(texts, lid_scores, all_words, strict=True))
+    # the batch functions cost a fraction of the per-document ones: measure every document at once
+    cps = code_points("".join(texts))
+    none: list[None] = [None] * len(texts)
+    all_words = words_batch(texts, cps) if counted else none
+    char_rep = (char_repetition_ratios(texts, params.character_repetition_length, cps)
+                if _check_character_repetition in selected and params.character_repetition_max_cutoff is not None
+                else none)
+    special = (special_characters_ratios(texts, cps)
+               if _check_special_characters in selected and params.special_characters_max_cutoff is not None
+               else none)
+    docs = (_Doc(t, language, params, s, w, m, c, sp) for t, s, w, m, c, sp in zip(
+        texts, lid_scores, all_words, has_optional_marks_batch(texts, cps), char_rep, special, strict=True))
     return [_first_failure(d, selected) for d in docs]
 
 
@@ -393,21 +437,20 @@ def _first_failure(doc: _Doc, selected: tuple[Callable[[_Doc], FilterResult], ..
     return KEEP
 
 
-def _measure(d: _Doc, char_repetition: float, special: float) -> dict[str, float | None]:
+def _measure(d: _Doc, char_repetition: float, special: float, stop: frozenset[str] | None,
+             flagged: frozenset[str] | None, model: object | None) -> dict[str, float | None]:
     """Every check's value for one document whatever its threshold (``None``: not measurable: no word list, no
-    model, no LID score). What ``roots tune`` draws and ``roots refilter`` compares with new cut-offs."""
+    model, no LID score). What ``roots tune`` draws and ``roots refilter`` compares with new cut-offs. ``stop`` and
+    ``flagged`` are the language's lists as compared (``see_through_marks``), ``model`` its KenLM model: the same
+    for the whole batch, looked up once."""
     p = d.params
-    stop, flagged = stopwords_for(p, d.language), flagged_words_for(p, d.language)
-    model = ppl.load_kenlm_model(p.perplexity_model) if p.perplexity_model else None
     return {
         "number_words": float(len(d.words)),
         "character_repetition": char_repetition,
         "word_repetition": word_repetition_ratio(d.words, p.word_repetition_length),
         "special_characters": special,
-        "stopwords": None if stop is None else word_list_ratio(d.bare_words, see_through_marks(stop),
-                                                               grams=d.bare_grams),
-        "flagged_words": None if flagged is None else word_list_ratio(d.bare_words, see_through_marks(flagged),
-                                                                      grams=d.bare_grams),
+        "stopwords": None if stop is None else word_list_ratio(d.bare_words, stop, grams=d.bare_grams),
+        "flagged_words": None if flagged is None else word_list_ratio(d.bare_words, flagged, grams=d.bare_grams),
         "lang_id": None if d.lid_score is None else float(d.lid_score),
         "perplexity": None if model is None else ppl.perplexity(d.text, model),
     }
@@ -421,10 +464,18 @@ def measure_batch(texts: Sequence[str], language: str, params: LanguageParams,
         lid_scores = [None] * len(texts)
     if len(lid_scores) != len(texts):
         raise ValueError(f"measure_batch: {len(texts)} texts but {len(lid_scores)} lid_scores")
-    docs = (_Doc(t, language, params, s, w) for t, s, w in zip(texts, lid_scores, words_batch(texts), strict=True))
-    char_rep = char_repetition_ratios(texts, params.character_repetition_length)
-    special = special_characters_ratios(texts)
-    return [_measure(d, c, sp) for d, c, sp in zip(docs, char_rep, special, strict=True)]
+    if not texts:
+        return []
+    cps = code_points("".join(texts))  # shared by the batch functions
+    docs = (_Doc(t, language, params, s, w, m) for t, s, w, m in zip(
+        texts, lid_scores, words_batch(texts, cps), has_optional_marks_batch(texts, cps), strict=True))
+    char_rep = char_repetition_ratios(texts, params.character_repetition_length, cps)
+    special = special_characters_ratios(texts, cps)
+    stop, flagged = stopwords_for(params, language), flagged_words_for(params, language)
+    stop = None if stop is None else see_through_marks(stop)
+    flagged = None if flagged is None else see_through_marks(flagged)
+    model = ppl.load_kenlm_model(params.perplexity_model) if params.perplexity_model else None
+    return [_measure(d, c, sp, stop, flagged, model) for d, c, sp in zip(docs, char_rep, special, strict=True)]
 
 
 #: how each check's value must compare with its cut-off field(s) to keep a document
@@ -543,7 +594,8 @@ def remove_words_batch(texts: Sequence[str], params: LanguageParams) -> list[tup
     max_len = params.length_word_max_cutoff
     if not bad and max_len is None:
         return [(t, {}) for t in texts]
-    return [_modify_one(t, bad, max_len) for t in texts]
+    longs, untidy = _layout(texts, max_len)
+    return [_modify_one(t, bad, max_len, long, u) for t, long, u in zip(texts, longs, untidy, strict=True)]
 
 
 def _removal_reason(word: str, bad: tuple[str, ...], max_len: int | None) -> str | None:
@@ -562,10 +614,46 @@ def _keep_word(word: str, bad: tuple[str, ...], max_len: int | None) -> bool:
 _SEPARATORS = " \t\n"
 
 
-@functools.lru_cache(maxsize=64)
-def _long_words(max_len: int) -> re.Pattern[str]:
-    """Words (runs of characters other than space, tab and newline) of more than ``max_len`` characters."""
-    return re.compile(rf"(?<![^ \t\n])[^ \t\n]{{{max_len + 1},}}")
+@functools.cache
+def _separator_mask() -> np.ndarray:
+    """Lookup table indexed by code point: True on the word-removal step's separators."""
+    mask = np.zeros(0x110000, dtype=bool)
+    mask[[ord(c) for c in _SEPARATORS]] = True
+    return mask
+
+
+def _layout(texts: Sequence[str], max_len: int | None) -> tuple[list[list[tuple[int, int]]], list[bool]]:
+    """Per text, ``(start, end)`` of its words (runs of characters other than space, tab and newline) of more than
+    ``max_len`` characters, in order (none when ``max_len`` is ``None``), and whether it may be untidy: whether
+    ``_collapse`` may change it (two separators in a row, or one at either end; otherwise it changes nothing).
+
+    Found with numpy over the batch joined by newlines instead of regular expressions and substring tests scanning
+    every character of every text: most texts have no long word and are tidy (the normaliser made them so), so
+    nothing else is done to them.
+    """
+    longs: list[list[tuple[int, int]]] = [[] for _ in texts]
+    if not texts:
+        return longs, []
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    begins = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))  # every text is followed by its newline
+    sep = _separator_mask()[code_points("\n".join(texts) + "\n")]
+    # a pair of separators at j, j + 1 is flagged on the text of j: the newline after a text ending with a
+    # separator is its own; a text starting with one also flags the text before it (harmless: it is collapsed)
+    pairs = np.zeros(len(sep), dtype=bool)
+    pairs[:-1] = sep[:-1] & sep[1:]
+    untidy = np.logical_or.reduceat(pairs, begins)
+    flags = [u or t[:1] in _SEPARATORS or t[-1:] in _SEPARATORS for u, t in zip(untidy.tolist(), texts, strict=True)]
+    if max_len is None:
+        return longs, flags
+    edges = np.flatnonzero(np.diff(np.concatenate(([True], sep, [True])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    long = ends - starts > max_len
+    starts, ends = starts[long], ends[long]
+    owner = np.searchsorted(begins, starts, side="right") - 1
+    offset = begins[owner]
+    for i, a, b in zip(owner.tolist(), (starts - offset).tolist(), (ends - offset).tolist(), strict=True):
+        longs[i].append((a, b))
+    return longs, flags
 
 
 @functools.lru_cache(maxsize=64)
@@ -584,11 +672,12 @@ def _words_with(bad: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![^ \t\n])[^ \t\n]*?(?:{'|'.join(map(re.escape, bad))})[^ \t\n]*")
 
 
-def _suspects(text: str, bad: tuple[str, ...], max_len: int | None) -> list[tuple[int, int]]:
-    """``(start, end)`` of the words that ``_keep_word`` may drop, in order: those with a substring of ``bad`` and
-    those longer than ``max_len``. Only they need the per-word check; every other word stays."""
-    spans = set()
-    if bad and any(s in text for s in bad):
+def _suspects(text: str, bad: tuple[str, ...], long: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(start, end)`` of the words that ``_keep_word`` may drop, in order: those with a substring of ``bad``
+    (``text`` holds one, or ``bad`` is empty) and the ``long`` ones (``_long_runs``). Only they need the per-word
+    check; every other word stays."""
+    spans = set(long)
+    if bad:
         whole = _words_with(bad)
         if whole is not None:
             spans.update(m.span() for m in whole.finditer(text))
@@ -597,28 +686,13 @@ def _suspects(text: str, bad: tuple[str, ...], max_len: int | None) -> list[tupl
             start = max(text.rfind(c, 0, m.start()) for c in _SEPARATORS) + 1
             ends = [i for i in (text.find(c, m.end()) for c in _SEPARATORS) if i >= 0]
             spans.add((start, min(ends, default=len(text))))
-    if max_len is not None:
-        spans.update(m.span() for m in _long_words(max_len).finditer(text))
     return sorted(spans)
 
 
-#: whitespace other than the three separators of the word-removal step (``str.split`` splits on it too)
-_OTHER_SPACE = re.compile(r"[^\S \t\n]")
 _SPACE_RUNS = re.compile(" {2,}")
 _TAB_RUNS = re.compile(r"\t{2,}")
 _TAB_AT_BREAK = re.compile(r"\t?\n\t?")
 _LINE_RUNS = re.compile(r"\n{2,}")
-
-
-def _may_remove(text: str, bad: tuple[str, ...], max_len: int | None) -> bool:
-    """Cheap test: False when no word of ``text`` has a ``bad`` substring or more than ``max_len`` characters."""
-    if bad and any(s in text for s in bad):
-        return True
-    if max_len is None:
-        return False
-    if _OTHER_SPACE.search(text):  # words may then be longer than str.split's pieces
-        return True
-    return max(map(len, text.split()), default=0) > max_len
 
 
 def _collapse(text: str) -> str:
@@ -642,15 +716,18 @@ def _collapse(text: str) -> str:
     return text.strip("\n")
 
 
-def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None) -> tuple[str, RemovedWords]:
+def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None, long: list[tuple[int, int]],
+                untidy: bool = True) -> tuple[str, RemovedWords]:
     """One document through the word-removal step, with its removed words counted per reason. The words that may
-    go are found with regular expressions (``_suspects``, skipped when ``_may_remove`` says none can) and checked
-    one by one with ``_removal_reason``; the rest is rejoined by ``_collapse``: no Python loop over words
-    (``tests/test_filters_quality.py`` checks text and counts against the word loop)."""
+    go (``_suspects``: those with a ``bad`` substring, and the ``long`` ones, words of more than ``max_len``
+    characters) are checked one by one with ``_removal_reason``; the rest is rejoined by ``_collapse`` (unless
+    nothing went and the text is tidy: ``_layout``): no Python loop over words (``tests/test_filters_quality.py``
+    checks text and counts against the word loop)."""
     removed: RemovedWords = {}
-    if _may_remove(text, bad, max_len):
+    has_bad = bool(bad) and any(s in text for s in bad)
+    if has_bad or long:
         pieces, end = [], 0
-        for start, stop in _suspects(text, bad, max_len):
+        for start, stop in _suspects(text, bad if has_bad else (), long):
             reason = _removal_reason(text[start:stop], bad, max_len)
             if reason is not None:
                 removed[reason] = removed.get(reason, 0) + 1
@@ -658,5 +735,5 @@ def _modify_one(text: str, bad: tuple[str, ...], max_len: int | None) -> tuple[s
                 end = stop
         if end:
             pieces.append(text[end:])
-            text = "".join(pieces)
-    return _collapse(text), removed
+            return _collapse("".join(pieces)), removed
+    return (_collapse(text) if untidy else text), removed

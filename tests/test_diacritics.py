@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from filters import FilterConfig, explain, filter_batch
 from filters.diacritics import see_through_marks, strip_optional_marks
 
@@ -37,3 +40,12 @@ def test_flagged_words_see_through_marks():
     assert "سكس" in flagged_words("ar")
     params = config.params_for("ar")
     assert [v.reason for v in filter_batch([plain, voc], "ar", params)] == ["flagged_words", "flagged_words"]
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab \nكِتَابٌשָׁלוֹם\u0640\u05be")), max_size=20), max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_batch_marks_test_is_the_per_text_test(texts: list[str]) -> None:
+    from filters.diacritics import has_optional_marks, has_optional_marks_batch
+    from filters.text import code_points
+
+    assert has_optional_marks_batch(texts, code_points("".join(texts))) == [has_optional_marks(t) for t in texts]

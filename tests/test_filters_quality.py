@@ -272,6 +272,8 @@ def test_words_batch_edge_cases() -> None:
     texts = ["", "one", "  ", "我们去北京，OK？", "ភាសាខ្មែរ Writer,", "カタカナ ok", "a🏻 🏻a 😀", "\u0600b x", "x" * 5]
     assert words_batch(texts) == [words(t) for t in texts]
     assert words_batch([]) == []
+    # a text's own characters decide its path, not its neighbour's: each text is followed by a newline in the batch
+    assert words_batch(["1", "a🏻", "1"]) == [[], ["a🏻"], []]
 
 
 def test_lower_case_never_makes_a_segmented_character() -> None:
@@ -717,6 +719,21 @@ def test_removed_words_are_counted_as_the_word_loop_drops_them(text: str, bad: t
     assert set(counts) <= set(WORD_REMOVAL_REASONS) and all(n > 0 for n in counts.values())
 
 
+@given(st.lists(st.one_of(_WORDY, st.text(alphabet=st.sampled_from(list("ab \t\n\u2003.com/")), max_size=60)),
+                max_size=8),
+       st.sampled_from([("http", "www", ".com", "href", "//"), ("//",), ()]), st.sampled_from([None, 1, 3, 8]))
+@settings(max_examples=300, deadline=None)
+def test_word_removal_of_a_batch_is_the_word_loop_on_each_text(texts: list[str], bad: tuple[str, ...],
+                                                               max_len: int | None) -> None:
+    """Long words and untidy texts are found for the whole batch at once (``_layout``): nothing of one text
+    leaks into another's."""
+    params = LanguageParams(incorrect_word_substrings=list(bad) or None, length_word_max_cutoff=max_len)
+    on = bool(bad) or max_len is not None
+    expected = [(_modify_word_by_word(t, bad, max_len), _removed_word_by_word(t, bad, max_len)) if on else (t, {})
+                for t in texts]
+    assert remove_words_batch(texts, params) == expected
+
+
 def test_word_removal_counts_each_reason() -> None:
     params = FilterConfig().params_for("en")
     text = ("See https://example.com and www.site.org or jane.doe@example.com\n"
@@ -746,3 +763,37 @@ def test_filters_never_crash(text: str, lang: str) -> None:
         if isinstance(r.value, float) and r.name not in ("number_words", "perplexity"):
             assert 0.0 <= r.value <= 1.0
     modify_batch([text], params)
+
+
+@given(st.lists(st.sampled_from(["hit", "bound", "open"]), max_size=80), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_seen_in_token_is_its_definition(kinds: list[str], forward: bool) -> None:
+    """Per position: a hit at or before it (after it, backwards) with no bound in between, written as a loop."""
+    import numpy as np
+
+    from filters.text import _seen_in_token
+
+    hit = np.array([k == "hit" for k in kinds], dtype=bool)
+    bound = np.array([k == "bound" for k in kinds], dtype=bool)
+    expected, seen = [False] * len(kinds), False
+    for i in range(len(kinds)) if forward else reversed(range(len(kinds))):
+        seen = kinds[i] == "hit" or (seen and kinds[i] == "open")
+        expected[i] = seen
+    assert _seen_in_token(hit, bound, forward).tolist() == expected
+
+
+@given(st.lists(st.lists(st.sampled_from(["the", "of", "cat", "sat", "x1", "!!", "  ", "\n", "中", "كِتَابٌ", "😀"]),
+                         max_size=60).map(" ".join), max_size=8),
+       st.sampled_from(["en", "zh", "ar"]))
+@settings(max_examples=150, deadline=None)
+def test_batch_verdicts_are_the_per_document_checks(texts: list[str], lang: str) -> None:
+    """``filter_batch`` measures the batch at once (words, character repetition, special characters, marks): the
+    verdict of each document is still the first failing check of ``explain``, which measures it alone."""
+    from filters.results import KEEP, Verdict
+
+    params = FilterConfig().params_for(lang)
+    expected = []
+    for t in texts:
+        failed = next((r for r in explain(t, lang, params, 0.8) if r.passed is False), None)
+        expected.append(KEEP if failed is None else Verdict(False, failed.name, failed.value))
+    assert filter_batch(texts, lang, params, [0.8] * len(texts)) == expected
