@@ -369,6 +369,9 @@ def summary(corpus: dict[str, Any], results: dict[str, dict[str, Any]], errors: 
     for n, ratio in ratios.items():
         rc, dc = results[f"roots {n}w"].get("cpu"), results[f"datatrove {n}w"].get("cpu")
         by_cpu = f"; by CPU seconds (machine shared: wall times are noisy): {dc / rc:.2f}" if rc and dc else ""
+        if dc is not None and dc < 0.2 * results[f"datatrove {n}w"]["seconds"]:
+            # datatrove's pool processes are not waited for, so getrusage never sees their CPU time
+            by_cpu = "; datatrove's worker processes' CPU time is not counted here, so no CPU ratio"
         out.append(f"roots/datatrove at {n} worker{'s' if n > 1 else ''} each: {ratio:.2f}{by_cpu}")
     if 1 in workers and 2 in workers and "roots 1w" in results and "roots 2w" in results:
         out.append(f"roots 2 workers / 1 worker throughput: "
