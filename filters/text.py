@@ -58,7 +58,10 @@ LM_TOKEN_RE = regex.compile(rf"{_CJK_CLASS}\p{{M}}*|(?={_UNSPACED_CLASS})\X|[^{_
 
 @functools.cache
 def _every_char() -> str:
-    return "".join(map(chr, range(0x110000)))
+    """The string of every code point, in order (so a match's index is its code point), lone surrogates included;
+    built once per process from a NumPy range: 0.02 s, where joining 1.1 M ``chr`` took 0.14 s, and up to 2 s in a
+    worker whose other threads hold the GIL."""
+    return np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
 
 
 @functools.cache
