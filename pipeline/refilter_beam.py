@@ -50,7 +50,7 @@ from manifests.schema import Manifest
 from pipeline.attributes import ATTRIBUTES
 from pipeline.dedup import GIVEN_FP, compute_fingerprints
 from pipeline.dedup import NAME as DEDUP
-from pipeline.quality import removed_words_tallies, summarise_word_removal, with_words
+from pipeline.quality import QualityFilter, removed_words_tallies, with_words
 from pipeline.refilter import EARLY, arrow_rows, index_paths, jsonl_rows, stored_verdict
 from pipeline.stage import REMOVED, BatchFn, BatchStage, Profiles, Record, Removal, StageOutput, Tally, with_text
 from pipeline.stages import STAGES, RunContext, Stage
@@ -175,20 +175,11 @@ class StoredFilterFn(BatchFn):
             yield from self._one(dict(rec))
 
 
-class StoredQuality(BatchStage):
-    """``QualityFilter`` in a refilter: stored values, new cut-offs."""
-
-    name = "QualityFilter"
-
-    def __init__(self, config: FilterConfig, profiles: Profiles, record: bool):
-        super().__init__()
-        self.config, self.profiles, self.record = config, profiles, record
+class StoredQuality(QualityFilter):
+    """``QualityFilter`` in a refilter: stored values, new cut-offs (``measure`` also records the values)."""
 
     def batch_fn(self) -> BatchFn:
-        return StoredFilterFn(self.config, self.profiles, self.record)
-
-    def summarise(self, pipeline, tallies):
-        return None if tallies is None else summarise_word_removal(tallies)
+        return StoredFilterFn(self.config, self.profiles, self.measure)
 
 
 class LetCarriedBy(BatchFn):
