@@ -108,10 +108,14 @@ class Ingest(beam.PTransform):
     def _input_counts(self, outputs) -> beam.PCollection:
         """Documents read per source (every one of them: kept, removed and failed), the report's input count."""
         sources = [s.name for s in self.manifest.sources]
+        # each output is mapped to its records' source before the Flatten: a Flatten of the records themselves is
+        # materialised by the FnApiRunner (the whole corpus written to and read from its buffers twice)
+        sources_of = [part | f"SourceOf{name}" >> beam.Map(lambda r: r["source"])
+                      for name, part in (("Kept", outputs.kept), ("Removed", outputs[REMOVED]),
+                                         ("Failed", outputs[FAILED]))]
         return (
-            (outputs.kept, outputs[REMOVED], outputs[FAILED])
-            | "AllInputs" >> beam.Flatten()
-            | "SourceOf" >> beam.Map(lambda r: r["source"])
+            sources_of
+            | "AllInputs" >> beam.Flatten(pipeline=outputs.kept.pipeline)
             | "CountPerSource" >> beam.combiners.Count.PerElement()
             | "PerSourceList" >> beam.combiners.ToList()
             | "InputStats" >> beam.Map(lambda kv: {"input_docs_per_source": {**dict.fromkeys(sources, 0), **dict(kv)}})
