@@ -66,19 +66,42 @@ def char_repetition_ratio(text: str, n: int, cps: np.ndarray | None = None) -> f
 
 
 def _ngram_hashes(cps: np.ndarray, n: int) -> np.ndarray:
-    """The hash :func:`char_repetition_ratio` gives each n-gram of ``cps`` (one per start, ``len(cps) >= n``)."""
+    """The hash :func:`char_repetition_ratio` gives each n-gram of ``cps`` (one per start, ``len(cps) >= n``).
+
+    Up to 3 code points are packed exactly; longer n-grams get the polynomial hash ``sum(c[i+j] * B**(n-1-j))``
+    modulo 2**64, built by doubling (``H[a+b][i] = H[a][i] * B**b + H[b][i+a]``) along the bits of ``n``: 4 passes
+    over the text for ROOTS' 10-grams where adding one code point at a time took 9, with the same integers."""
     m = len(cps) - n + 1
     wide = cps.astype(np.uint64)
-    h = wide[:m].copy()
-    with np.errstate(over="ignore"):
+    if n <= 3:  # 3 x 21 bits fit in 64: exact packing
+        h = wide[:m].copy()
         for j in range(1, n):
-            if n <= 3:  # 3 x 21 bits fit in 64: exact packing
-                h <<= np.uint64(21)
-                h |= wide[j : j + m]
-            else:
-                h *= _HASH_BASE
-                h += wide[j : j + m]
-    return h
+            h <<= np.uint64(21)
+            h |= wide[j : j + m]
+        return h
+    acc, acc_len = None, 0  # the hashes of the first acc_len code points of each n-gram
+    block, size = wide, 1  # the hashes of every run of ``size`` code points
+    with np.errstate(over="ignore"):
+        while True:
+            if n & size:
+                if acc is None:
+                    acc, acc_len = block, size
+                else:
+                    rows = len(wide) - (acc_len + size) + 1
+                    acc = acc[:rows] * _power(size)
+                    acc += block[acc_len : acc_len + rows]
+                    acc_len += size
+            if acc_len == n:
+                return acc[:m].copy() if acc is wide else acc[:m]
+            nxt = block[:-size] * _power(size)
+            nxt += block[size:]
+            block, size = nxt, size * 2
+
+
+@functools.cache
+def _power(k: int) -> np.uint64:
+    """``_HASH_BASE ** k`` modulo 2**64."""
+    return np.uint64(pow(int(_HASH_BASE), k, 1 << 64))
 
 
 def char_repetition_ratios(texts: Sequence[str], n: int, cps: np.ndarray | None = None) -> list[float]:
