@@ -83,6 +83,14 @@ def make_runner(options: PipelineOptions):
     return None  # let Beam resolve --runner (DataflowRunner, PortableRunner, ...)
 
 
+def holds_groups_in_memory(p: beam.Pipeline) -> bool:
+    """Whether ``p`` runs on the FnApiRunner, which holds every grouping and every buffer between steps in its own
+    process's memory (Flink, Spark and Dataflow spread them over their workers)."""
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    return isinstance(p.runner, FnApiRunner)
+
+
 def is_local(options: PipelineOptions) -> bool:
     """True when the workers share this machine's disk and processes: the direct runner, or a portable runner with
     ``--environment_type LOOPBACK`` (its workers run inside this process). Progress marks and ``beam.log`` need it."""
@@ -176,7 +184,7 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
 
     ``replace`` maps a stage name to a function of the ``RunContext`` building what runs in its place, or
     returning ``None`` to leave the stage out (``roots refilter`` replays a finished run's first stages)."""
-    ctx = RunContext(manifest, units, progress_dir)
+    ctx = RunContext(manifest, units, progress_dir, in_memory_joins=holds_groups_in_memory(p))
     docs, outputs = p, []
     for stage in STAGES:
         make = (replace or {}).get(stage.name, stage.make)

@@ -29,6 +29,9 @@ class RunContext:
     manifest: Manifest
     units: list[Any] = field(default_factory=list)
     progress_dir: str | None = None
+    #: the runner holds every grouping in one process's memory (the FnApiRunner): dedup then joins its small
+    #: verdicts to the records in memory (``Dedup``'s ``in_memory_joins``)
+    in_memory_joins: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def _dedup(ctx: RunContext):
 
     profiles = ctx.manifest.source_profiles()
     return Dedup(ctx.manifest.dedup, skip_sources=sorted(s for s, checks in profiles.items() if "dedup" not in checks),
-                 clusters=ctx.manifest.attributes.enabled)
+                 clusters=ctx.manifest.attributes.enabled, in_memory_joins=ctx.in_memory_joins)
 
 
 #: the stages in pipeline order. Normalising belongs to preparing the input, so its ``empty`` documents count

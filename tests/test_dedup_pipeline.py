@@ -29,7 +29,7 @@ EXACT_ONLY = FAST.model_copy(update={"near": False})
 def _dump(pcoll: beam.PCollection, path: Path, label: str) -> None:
     (
         pcoll
-        | f"Json{label}" >> beam.Map(json.dumps, sort_keys=True)
+        | f"Json{label}" >> beam.Map(json.dumps, sort_keys=True, default=bytes.hex)  # dedup_keys (clusters on)
         | f"Write{label}" >> beam.io.WriteToText(str(path), shard_name_template="")
     )
 
@@ -328,3 +328,20 @@ def test_band_key_parts_change_no_verdict(tmp_path: Path) -> None:
     for other in runs[1:]:
         for key in ("kept", "removed", "failed", "stats"):
             assert other[key] == runs[0][key]
+
+
+def test_verdicts_joined_in_memory_give_the_cogroupbykey_outputs(tmp_path: Path) -> None:
+    """The FnApiRunner's join of the records with their verdicts through a side input gives the same kept, removed
+    (reasons, values, ``duplicate_of``), failed and stats as the ``CoGroupByKey`` every engine runs, with the
+    cluster fields of the attributes too; a record without an id is dead-lettered either way."""
+    records = _corpus(12)
+    records += [dict(records[0], id=f"{i:016x}e") for i in range(2)]  # exact copies of a record (other ids)
+    records.append(rec("nid", "no id here", source="s1") | {"id": None})
+    runs = run_dedups(tmp_path, [(records, Dedup(FAST, clusters=clusters, in_memory_joins=in_memory))
+                                 for clusters in (False, True) for in_memory in (False, True)])
+    reasons = {r["reason"] for r in runs[0]["removed"]}
+    assert reasons == {EXACT_REASON, NEAR_REASON} and runs[0]["failed"]
+    assert any(r.get("near_cluster") for r in runs[2]["kept"]) and any(r.get("exact_cluster") for r in runs[2]["kept"])
+    for cogroup, in_memory in ((runs[0], runs[1]), (runs[2], runs[3])):
+        for key in ("kept", "removed", "failed", "stats"):
+            assert in_memory[key] == cogroup[key]
