@@ -389,13 +389,17 @@ class PairJaccard(beam.PTransform):
     of its pairs meets the centre's signature on its own.
     """
 
-    def __init__(self, signatures: beam.PCollection, label: str | None = None, hot_limit: int = HOT_KEY_LIMIT) -> None:
+    def __init__(self, signatures: beam.PCollection, label: str | None = None, hot_limit: int = HOT_KEY_LIMIT,
+                 in_memory: bool = False) -> None:
         super().__init__(label)
         self.signatures = signatures
         self.hot_limit = hot_limit
+        self.in_memory = in_memory  # the signatures as a side input, one step (``Dedup``'s ``in_memory_joins``)
 
     def expand(self, pairs: beam.PCollection) -> beam.PCollection:
         sigs = self.signatures | "SigOnly" >> beam.MapTuple(lambda i, v: (i, v[1]))
+        if self.in_memory:
+            return pairs | "WithSigs" >> beam.FlatMap(_pair_jaccard, beam.pvalue.AsDict(sigs))
 
         def first_half(item: tuple[str, int, bytes, list[str]]) -> Iterator[tuple[str, tuple[str, bytes]]]:
             a, _, sig, bs = item
@@ -417,6 +421,29 @@ class PairJaccard(beam.PTransform):
             | "JoinSecond" >> _HotJoin(sigs, self.hot_limit)
             | "SecondSig" >> beam.FlatMap(second_half)
         )
+
+
+def _pair_jaccard(pair: tuple[str, str], sigs: dict[str, bytes]) -> Iterator[tuple[tuple[str, str], float]]:
+    """``PairJaccard``'s output for one pair, its signatures looked up in memory (none if one has no signature)."""
+    a, b = pair
+    sig_a, sig_b = sigs.get(a), sigs.get(b)
+    if sig_a is not None and sig_b is not None:
+        yield (a, b), jaccard_estimate(sig_a, sig_b)
+
+
+class _LookupJoin(beam.PTransform):
+    """``(key, _)`` items → ``(key, x)`` of each ``table`` entry whose key has an item, once per key (a
+    :class:`_HotJoin` with :func:`_table_entry`); ``in_memory``: the table filtered by the items' keys, read as a
+    side input (``Dedup``'s ``in_memory_joins``)."""
+
+    def __init__(self, table: beam.PCollection, limit: int, in_memory: bool) -> None:
+        super().__init__()
+        self.table, self.limit, self.in_memory = table, limit, in_memory
+
+    def expand(self, items: beam.PCollection) -> beam.PCollection:
+        if not self.in_memory:
+            return items | "Join" >> _HotJoin(self.table, self.limit, then=_table_entry)
+        return self.table | "Wanted" >> beam.Filter(lambda kv, wanted: kv[0] in wanted, beam.pvalue.AsDict(items))
 
 
 # ------------------------------------------------------------------------------------------- connected components
@@ -842,13 +869,13 @@ class Dedup(beam.PTransform):
             sigs = (
                 candidates
                 | "CandidateIds" >> beam.FlatMap(lambda edge: ((edge[0], None), (edge[1], None)))
-                | "CandidateSignatures" >> _HotJoin(sigs, limit, then=_table_entry)
+                | "CandidateSignatures" >> _LookupJoin(sigs, limit, self.in_memory_joins)
             )
             if p.verify:
                 threshold = p.threshold
                 edges = (
                     candidates
-                    | "Verify" >> PairJaccard(sigs, hot_limit=limit)
+                    | "Verify" >> PairJaccard(sigs, hot_limit=limit, in_memory=self.in_memory_joins)
                     | "AboveThreshold" >> beam.Filter(lambda pj: pj[1] >= threshold)
                     | "Edge" >> beam.Map(lambda pj: pj[0])
                 )
@@ -868,7 +895,7 @@ class Dedup(beam.PTransform):
             near_verdicts = (
                 comps.labels
                 | "NotKept" >> beam.Filter(lambda im: im[0] != im[1])
-                | "ValueWithKept" >> PairJaccard(sigs, hot_limit=limit)
+                | "ValueWithKept" >> PairJaccard(sigs, hot_limit=limit, in_memory=self.in_memory_joins)
                 | "NearVerdicts" >> beam.MapTuple(lambda pair, j: (pair[0], (NEAR_REASON, j, pair[1])))
             )
 
