@@ -786,23 +786,24 @@ class Dedup(beam.PTransform):
     keys are grouped in (:data:`BAND_PARTS`). Neither changes a verdict, only how work is spread.
     ``clusters`` (attributes on) gives every record ``exact_cluster`` and ``near_cluster``: the kept id of its exact
     group / near component, or ``None``.
-    ``in_memory_joins``: the records meet their verdicts, and the signatures the exact verdicts, through side
-    inputs of the verdicts instead of a ``CoGroupByKey`` with them (:class:`_CoGroupSmall`): for a runner that holds
-    every grouping in one process's memory (the FnApiRunner), where it moves less and holds less; on an engine the
-    verdicts of a terabyte corpus would not fit a side input. The same outputs either way.
+    ``in_memory_joins``: the small side of each join is read as a side input instead of grouped with the big side:
+    the records meet their verdicts and the signatures the exact verdicts (:class:`_CoGroupSmall`), the candidate
+    ids pick their signatures (:class:`_LookupJoin`) and each pair reads its two signatures (:class:`PairJaccard`).
+    For a runner that holds every grouping in one process's memory (the FnApiRunner), where it moves less and holds
+    less; on an engine the verdicts of a terabyte corpus would not fit a side input. The same outputs either way.
     """
 
     def __init__(self, params: DedupParams | None = None, batch_size: int = 256, label: str | None = None,
                  skip_sources: Sequence[str] = (), hot_limit: int = HOT_KEY_LIMIT, clusters: bool = False,
                  band_parts: int = BAND_PARTS, in_memory_joins: bool = False) -> None:
         super().__init__(label)
-        self.in_memory_joins = in_memory_joins
         self.params = params or DedupParams()
         self.batch_size = batch_size
         self.skip_sources = tuple(skip_sources)
         self.hot_limit = hot_limit
         self.clusters = clusters
         self.band_parts = band_parts
+        self.in_memory_joins = in_memory_joins
 
     def expand(self, records: beam.PCollection) -> StageOutput:
         """Sources in ``skip_sources`` (their filter profile has no ``dedup``) go around the stage, kept as they are:
