@@ -40,6 +40,7 @@ The rules without Beam (a document's keys, the shared LSH buckets, union-find, t
 from __future__ import annotations
 
 import logging
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -197,6 +198,10 @@ def _hot_members(item: tuple[Any, Any], hot: dict[Any, Any], tagged: bool, then:
         yield from then(element) if then else (element,)
 
 
+#: no key is too big to be grouped whole (``_HotJoin`` with ``in_memory``)
+_NO_LIMIT = sys.maxsize
+
+
 class _HotJoin(beam.PTransform):
     """``(key, value)`` items (+ a ``table`` of one ``(key, x)`` per key) → ``(key, part, x, values)``.
 
@@ -219,21 +224,27 @@ class _HotJoin(beam.PTransform):
     """
 
     def __init__(self, table: beam.PCollection | None = None, limit: int = HOT_KEY_LIMIT,
-                 keep_missing: bool = False, then: Then = None, tagged: bool = False, label: str | None = None) -> None:
+                 keep_missing: bool = False, then: Then = None, tagged: bool = False, label: str | None = None,
+                 in_memory: bool = False) -> None:
         super().__init__(label)
         if limit < 1:
             raise ValueError(f"limit must be >= 1, got {limit}")
         self.table, self.limit, self.keep_missing = table, limit, keep_missing
-        self.then, self.tagged = then, tagged
+        self.then, self.tagged, self.in_memory = then, tagged, in_memory
 
     def expand(self, items: beam.PCollection) -> beam.PCollection:
         members = items if self.tagged else items | "AsMember" >> beam.Map(_as_member)
         if self.table is not None:
             rows = self.table | "AsTable" >> beam.MapTuple(lambda k, x: (k, (True, x)))
             members = (members, rows) | "WithTable" >> beam.Flatten()
-        summaries = members | "Summarise" >> beam.CombinePerKey(_KeySummary(self.limit))
+        # in memory (``Dedup``'s ``in_memory_joins``: the runner holds every group anyway) no key is split, which
+        # gives the same outputs as splitting and spares the side-input step that reads the items a second time
+        limit = _NO_LIMIT if self.in_memory else self.limit
+        summaries = members | "Summarise" >> beam.CombinePerKey(_KeySummary(limit))
         split = summaries | "SplitKeys" >> beam.ParDo(
             _SplitKeys(self.table is None, self.keep_missing, self.then)).with_outputs(_HOT, main="whole")
+        if self.in_memory:
+            return split.whole
         hot = items | "HotMembers" >> beam.FlatMap(_hot_members, beam.pvalue.AsDict(split[_HOT]), self.tagged,
                                                    self.then)
         return (split.whole, hot) | "Joined" >> beam.Flatten()
@@ -620,22 +631,24 @@ class ConnectedComponents(beam.PTransform):
     full of them: 20 leaves only chains far longer than 100,000). Duplicate edges and self-loops are ignored.
     """
 
-    def __init__(self, max_rounds: int = 6, label: str | None = None, hot_limit: int = HOT_KEY_LIMIT) -> None:
+    def __init__(self, max_rounds: int = 6, label: str | None = None, hot_limit: int = HOT_KEY_LIMIT,
+                 in_memory: bool = False) -> None:
         super().__init__(label)
         if max_rounds < 0:
             raise ValueError(f"max_rounds must be >= 0, got {max_rounds}")
         self.max_rounds = max_rounds
         self.hot_limit = hot_limit
+        self.in_memory = in_memory  # its joins never split a key (``_HotJoin``'s ``in_memory``)
 
     def expand(self, edges: beam.PCollection) -> ComponentsOutput:
         e = edges | "Normalize" >> beam.FlatMap(_normalize_edge) | "DistinctIn" >> beam.Distinct()
         e = e | "BothWays" >> beam.FlatMap(lambda ab: [_member(*ab), _member(ab[1], ab[0])])
-        limit = self.hot_limit
+        limit, mem = self.hot_limit, self.in_memory
         for i in range(self.max_rounds):  # two groupings per round, edges flow in both directions between rounds
             e = (
                 e
-                | f"LargeStar{i}" >> _HotJoin(limit=limit, then=_large_star_members, tagged=True)
-                | f"SmallStar{i}" >> _HotJoin(limit=limit, then=_small_star_members, tagged=True)
+                | f"LargeStar{i}" >> _HotJoin(limit=limit, then=_large_star_members, tagged=True, in_memory=mem)
+                | f"SmallStar{i}" >> _HotJoin(limit=limit, then=_small_star_members, tagged=True, in_memory=mem)
             )
         e = e | "OneWay" >> beam.FlatMap(_one_way) | "DistinctOut" >> beam.Distinct()
         bad = e | "Roles" >> beam.FlatMap(_roles) | "SumRoles" >> beam.CombinePerKey(_sum_pairs)
@@ -643,7 +656,7 @@ class ConnectedComponents(beam.PTransform):
         by_leaf = e | "ByLeaf" >> beam.MapTuple(lambda a, b: (b, a))
         leaves = (
             by_leaf
-            | "JoinLeafStatus" >> _HotJoin(bad, limit, keep_missing=True)
+            | "JoinLeafStatus" >> _HotJoin(bad, limit, keep_missing=True, in_memory=mem)
             | "LeafStatus" >> beam.FlatMap(_leaf_status)
         )
         status = (
@@ -653,7 +666,7 @@ class ConnectedComponents(beam.PTransform):
         )
         stars = (
             e
-            | "JoinCenterStatus" >> _HotJoin(status, limit)
+            | "JoinCenterStatus" >> _HotJoin(status, limit, in_memory=mem)
             | "Stars" >> beam.FlatMap(_finished_star).with_outputs(_UNCONVERGED, main="labels")
         )
         rest = (
@@ -835,7 +848,7 @@ class Dedup(beam.PTransform):
                 fps[_FP]
                 | "ExactKey" >> beam.FlatMap(lambda kv: [((kv[1][0], kv[1][1]), kv[0])] if kv[1][1] else [])
                 | "DistinctExact" >> beam.Distinct()
-                | "ExactGroup" >> _HotJoin(limit=limit)
+                | "ExactGroup" >> _HotJoin(limit=limit, in_memory=self.in_memory_joins)
                 | "ExactVerdicts" >> beam.FlatMap(_exact_verdicts).with_outputs(_SIZE, _KEEP, main="verdicts")
             )
             exact_verdicts = grouped.verdicts
@@ -883,7 +896,8 @@ class Dedup(beam.PTransform):
             else:
                 edges = candidates
             stat_parts.append(edges | "CountVerified" >> _count("verified_pairs"))
-            comps = edges | "Components" >> ConnectedComponents(p.max_rounds, hot_limit=limit)
+            comps = edges | "Components" >> ConnectedComponents(p.max_rounds, hot_limit=limit,
+                                                                in_memory=self.in_memory_joins)
             near_labels = comps.labels
             stat_parts.append(comps.unconverged | "CountUnconverged" >> _count("cc_unconverged_edges"))
             stat_parts.append(
