@@ -92,7 +92,7 @@ def _ngram_hashes(cps: np.ndarray, n: int) -> np.ndarray:
                     acc += block[acc_len : acc_len + rows]
                     acc_len += size
             if acc_len == n:
-                return acc[:m].copy() if acc is wide else acc[:m]
+                return acc  # a new array of the m hashes (n >= 4: never ``wide`` itself)
             nxt = block[:-size] * _power(size)
             nxt += block[size:]
             block, size = nxt, size * 2
