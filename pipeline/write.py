@@ -87,19 +87,19 @@ class WriteShards(beam.PTransform):
             size = size_fn(row if size_of_row else r) + 1
             return group_of(r, group_field), (r["id"], size, row if schema is None else packed(row, schema))
 
-        def text_bytes(kv):
+        def group_size(kv):
             return kv[0], kv[1][1]
 
         if isinstance(docs, beam.PCollection):
             keyed = docs | "KeyByGroup" >> beam.Map(key)
-            sizes = keyed | "TextBytes" >> beam.Map(text_bytes)
+            sizes = keyed | "TextBytes" >> beam.Map(group_size)
         else:
             # several inputs (every stage's removed documents): each is keyed, and its sizes taken, where it is
             # made, so what crosses to the steps below is its row, not the whole record a Flatten would hold first
             # (attributes: no text), and the flattened rows are read once (by AssignShard), not twice
             parts = [part | f"KeyByGroup{i}" >> beam.Map(key) for i, part in enumerate(docs)]
             keyed = parts | "AllInputs" >> beam.Flatten(pipeline=docs[0].pipeline)
-            sizes = [part | f"TextBytes{i}" >> beam.Map(text_bytes) for i, part in enumerate(parts)] | (
+            sizes = [part | f"TextBytes{i}" >> beam.Map(group_size) for i, part in enumerate(parts)] | (
                 "AllSizes" >> beam.Flatten(pipeline=docs[0].pipeline))
         sizes = sizes | "BytesPerGroup" >> beam.CombinePerKey(sum)
 
