@@ -108,8 +108,8 @@ class Ingest(beam.PTransform):
     def _input_counts(self, outputs) -> beam.PCollection:
         """Documents read per source (every one of them: kept, removed and failed), the report's input count."""
         sources = [s.name for s in self.manifest.sources]
-        # each output is mapped to its records' source before the Flatten: a Flatten of the records themselves is
-        # materialised by the FnApiRunner (the whole corpus written to and read from its buffers twice)
+        # each output is mapped to its records' source before the Flatten: the FnApiRunner materialises a Flatten
+        # (every input written to a buffer and read back), which for the records themselves was the whole corpus
         sources_of = [part | f"SourceOf{name}" >> beam.Map(lambda r: r["source"])
                       for name, part in (("Kept", outputs.kept), ("Removed", outputs[REMOVED]),
                                          ("Failed", outputs[FAILED]))]
