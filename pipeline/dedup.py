@@ -67,7 +67,17 @@ from pipeline.dedup_rules import (  # noqa: F401 - re-exported: the stage's name
     union_find_labels,
     union_ids,
 )
-from pipeline.stage import DEDUP_KEYS, FAILED, REMOVED, Record, StageOutput, failed, removed, stamped
+from pipeline.stage import (
+    DEDUP_KEYS,
+    FAILED,
+    REMOVED,
+    Record,
+    StageOutput,
+    batches_of,
+    failed,
+    removed,
+    stamped,
+)
 
 log = logging.getLogger(__name__)
 
@@ -834,7 +844,7 @@ class Dedup(beam.PTransform):
         lsh = lsh_summary(p)
         fps = (
             records
-            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.batch_size)
+            | "Batch" >> batches_of(self.batch_size)
             | "Fingerprint" >> beam.ParDo(_Fingerprint(p, p.exact, p.near, self.clusters)).with_outputs(
                 _FP, FAILED, main="rec")
         )
@@ -871,7 +881,7 @@ class Dedup(beam.PTransform):
                 )
             candidates = (
                 sigs
-                | "BatchBands" >> beam.BatchElements(min_batch_size=16, max_batch_size=self.batch_size)
+                | "BatchBands" >> batches_of(self.batch_size)
                 | "BandParts" >> beam.ParDo(_BandParts(bands, rows, self.band_parts))
                 | "GroupBandParts" >> beam.GroupByKey()
                 | "StarEdges" >> beam.FlatMap(_bucket_star_edges)

@@ -52,7 +52,18 @@ from pipeline.dedup import GIVEN_FP, compute_fingerprints
 from pipeline.dedup import NAME as DEDUP
 from pipeline.quality import QualityFilter, removed_words_tallies, with_words
 from pipeline.refilter import EARLY, arrow_rows, index_paths, jsonl_rows, stored_verdict
-from pipeline.stage import REMOVED, BatchFn, BatchStage, Profiles, Record, Removal, StageOutput, Tally, with_text
+from pipeline.stage import (
+    REMOVED,
+    BatchFn,
+    BatchStage,
+    Profiles,
+    Record,
+    Removal,
+    StageOutput,
+    Tally,
+    batches_of,
+    with_text,
+)
 from pipeline.stages import STAGES, RunContext, Stage
 
 #: the record field of a document that reached dedup in the run and is kept again: what it had there (``text``,
@@ -295,12 +306,12 @@ class StoredKeysDedup(beam.PTransform):
 
     def expand(self, docs: beam.PCollection) -> StageOutput:
         params, skip = self.inner.params, frozenset(self.inner.skip_sources)
-        given = (docs | "BatchKeys" >> beam.BatchElements(min_batch_size=8, max_batch_size=256)
+        given = (docs | "BatchKeys" >> batches_of(256)
                  | "GivenKeys" >> beam.ParDo(_GivenFingerprints(params, self.use_stored, skip)))
         shared = (given | "BandElements" >> beam.FlatMap(_band_elements)
                   | "CountBuckets" >> beam.combiners.Count.PerElement()
                   | "Shared" >> beam.Filter(lambda kv: kv[1] >= 2) | "SharedKeys" >> beam.Keys())
-        ready = (given | "BatchSigs" >> beam.BatchElements(min_batch_size=8, max_batch_size=256)
+        ready = (given | "BatchSigs" >> batches_of(256)
                  | "NeededSignatures" >> beam.ParDo(_NeededSignatures(params), beam.pvalue.AsList(shared)))
         return ready | self.inner
 
