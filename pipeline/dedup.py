@@ -369,7 +369,7 @@ class _BandParts(beam.DoFn):
             by_lang.setdefault(lang, []).append((doc_id, sig))
         for lang, items in sorted(by_lang.items()):
             sigs = np.stack([np.frombuffer(sig, dtype="<u4") for _, sig in items])
-            keys = np.array(band_keys(sigs, self.bands, self.rows), dtype=np.uint64).ravel()
+            keys = band_keys(sigs, self.bands, self.rows).ravel()
             packed = np.empty(len(keys), dtype=BAND_ROW)
             packed["key"], packed["band"] = keys, np.tile(np.arange(self.bands, dtype=np.uint16), len(items))
             doc = np.repeat(np.arange(len(items)), self.bands)

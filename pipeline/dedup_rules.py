@@ -31,10 +31,18 @@ GIVEN_FP = "_fingerprint"
 
 def band_bytes(sig: bytes | None, bands: int, rows: int) -> bytes | None:
     """The LSH band keys of a signature, packed as ``bands`` little-endian uint64 (what attributes store)."""
-    if sig is None:
-        return None
-    keys = band_keys(np.frombuffer(sig, dtype="<u4")[None, :], bands, rows)[0]
-    return np.asarray(keys, dtype="<u8").tobytes()
+    return band_bytes_batch([sig], bands, rows)[0]
+
+
+def band_bytes_batch(sigs: Sequence[bytes | None], bands: int, rows: int) -> list[bytes | None]:
+    """``[band_bytes(s, bands, rows) for s in sigs]``, hashed as one batch."""
+    have = [i for i, s in enumerate(sigs) if s is not None]
+    out: list[bytes | None] = [None] * len(sigs)
+    if have:
+        stacked = np.frombuffer(b"".join(sigs[i] for i in have), dtype="<u4").reshape(len(have), -1)
+        for i, keys in zip(have, band_keys(stacked, bands, rows).astype("<u8"), strict=True):
+            out[i] = keys.tobytes()
+    return out
 
 
 def stored_keys(key: str | None, bands: bytes | None) -> tuple[bytes | None, bytes | None]:
@@ -51,7 +59,7 @@ def compute_fingerprints(
     keys = exact_keys(texts) if exact else [None] * len(batch)
     sigs = signatures_batch(texts, [r.get("language") for r in batch], params) if near else [None] * len(batch)
     bands_rows = params.bands_rows
-    packed = [band_bytes(s, *bands_rows) if bands else None for s in sigs]
+    packed = band_bytes_batch(sigs, *bands_rows) if bands else [None] * len(batch)
     return list(zip(keys, sigs, packed, strict=True))
 
 
