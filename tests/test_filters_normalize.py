@@ -134,6 +134,26 @@ def test_line_wise_ftfy_equals_ftfy_on_tricky_strings() -> None:
         assert _fix_encoding(text) == _whole_text_ftfy(text), text
 
 
+def test_batch_equals_text_by_text_on_tricky_strings() -> None:
+    from filters.normalize import normalize_text
+
+    # mojibake in the middle of a batch, at a text's very end / start (the joining "\n" must not join patterns),
+    # texts that are not NFC, empty and blank texts
+    batch = ["ascii only", *_TRICKY, "Ã", "©x", "e\u0301 not NFC", "", "  \n ", "Â", " end"]
+    assert normalize_batch(batch) == [normalize_text(t) for t in batch]
+    for i in range(len(batch)):  # every text alone and next to each other text
+        assert normalize_batch(batch[i : i + 2]) == [normalize_text(t) for t in batch[i : i + 2]]
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(_CODEC_CHARS + list("ab \n?\x1a\ufffdéЖ\u0301\x93")), max_size=30),
+                max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_batch_equals_text_by_text(texts: list[str]) -> None:
+    from filters.normalize import normalize_text
+
+    assert normalize_batch(texts) == [normalize_text(t) for t in texts]
+
+
 def test_line_wise_ftfy_equals_ftfy_on_the_sample() -> None:
     from filters.normalize import _clean, _fix_encoding
     from manifests.schema import load_manifest
