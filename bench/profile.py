@@ -3,6 +3,7 @@
     python -m bench.profile                   # the LibreOffice-help corpus (bench.real_text, ~83 MB), 1 and 2 workers
     python -m bench.profile --langs de ja km  # a smaller corpus of some languages
     python -m bench.profile --cprofile FILE   # also run the 1-worker pipeline under cProfile (stats to FILE)
+    python -m bench.profile --repeat 3        # floors and pipelines 3 times, interleaved: the best of each
 
 Three kinds of figures, each measured in its own child process, in CPU seconds per MB of input text (the process's
 and its children's user + system time, ``getrusage``), beside wall seconds:
@@ -238,24 +239,33 @@ def child(argv: list[str], timeout: float = 3 * 3600) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------- driver
-def profile(corpus: dict[str, Any], workers: list[int], work: Path, cprofile: str | None) -> list[str]:
+def profile(corpus: dict[str, Any], workers: list[int], work: Path, cprofile: str | None,
+            repeat: int = 1) -> list[str]:
     manifest = str(manifest_for(corpus["dir"], work / "profile.yaml"))
     mb = corpus["text_mb"]
     out = [f"corpus: {corpus['docs']} docs, {mb:.1f} MB of text, {len(corpus['languages'])} languages "
            f"({corpus['dir']}); CPU s/MB = CPU seconds (user+sys, process and children) per MB of input text"]
     print(out[0], flush=True)
-    print("floors ...", flush=True)
-    floors = child(["floors-child", "--manifest", manifest])
-    print("stage functions ...", flush=True)
-    stages = child(["stages-child", "--manifest", manifest])
-    runs = {}
-    for n in workers:
-        print(f"whole pipeline, {n} worker{'s' if n > 1 else ''} ...", flush=True)
-        argv = ["pipeline-child", "--manifest", manifest, "--out", str(work / f"out-{n}w"), "--workers", str(n)]
-        if cprofile and n == 1:
-            argv += ["--cprofile", cprofile]
-        runs[n] = child(argv)
-        print(f"  {runs[n]['cpu']:.1f} CPU s, {runs[n]['wall']:.1f} s wall", flush=True)
+    floor_runs: list[dict[str, Any]] = []
+    pipeline_runs: dict[int, list[dict[str, Any]]] = {n: [] for n in workers}
+    stages: dict[str, Any] = {}
+    for r in range(repeat):  # interleaved, so that a slower spell of a shared host falls on every figure alike
+        tag = f" ({r + 1}/{repeat})" if repeat > 1 else ""
+        print(f"floors{tag} ...", flush=True)
+        floor_runs.append(child(["floors-child", "--manifest", manifest]))
+        if r == 0:
+            print("stage functions ...", flush=True)
+            stages = child(["stages-child", "--manifest", manifest])
+        for n in workers:
+            print(f"whole pipeline, {n} worker{'s' if n > 1 else ''}{tag} ...", flush=True)
+            argv = ["pipeline-child", "--manifest", manifest, "--out", str(work / f"out-{n}w"), "--workers", str(n)]
+            if cprofile and n == 1 and r == 0:
+                argv += ["--cprofile", cprofile]
+            pipeline_runs[n].append(child(argv))
+            last = pipeline_runs[n][-1]
+            print(f"  {last['cpu']:.1f} CPU s, {last['wall']:.1f} s wall", flush=True)
+    floors = {k: {key: min(f[k][key] for f in floor_runs) for key in floor_runs[0][k]} for k in ("cpu", "wall")}
+    runs = {n: min(rs, key=lambda x: x["wall"] if n > 1 else x["cpu"]) for n, rs in pipeline_runs.items()}
 
     def row(name: str, cpu: float, wall: float) -> str:
         return f"  {name:<34}{cpu / mb:9.3f}{wall / mb:10.3f}{cpu:9.1f}{wall:9.1f}"
@@ -288,6 +298,13 @@ def profile(corpus: dict[str, Any], workers: list[int], work: Path, cprofile: st
     out += ["", "whole pipeline", f"  {'':<34}{'CPU s/MB':>9}{'wall s/MB':>10}{'CPU s':>9}{'wall s':>9}{'MB/s':>8}"]
     for n, r in runs.items():
         out.append(row(f"{n} worker{'s' if n > 1 else ''}", r["cpu"], r["wall"]) + f"{mb / r['wall']:8.2f}")
+    if repeat > 1:
+        spread = [f"floors {min(sum(f['cpu'].values()) for f in floor_runs):.1f}-"
+                  f"{max(sum(f['cpu'].values()) for f in floor_runs):.1f} CPU s"]
+        spread += [f"{n} worker{'s' if n > 1 else ''} {min(r[k] for r in rs):.1f}-{max(r[k] for r in rs):.1f} "
+                   f"{'CPU s' if k == 'cpu' else 's wall'}"
+                   for n, rs in pipeline_runs.items() for k in (("cpu",) if n == 1 else ("wall",))]
+        out.append(f"best of {repeat} interleaved runs of each (floors: each one's least; ranges: {', '.join(spread)})")
     if 1 in runs:
         out.append(f"whole pipeline (1 worker) / sum of the floors: {runs[1]['cpu'] / floor_cpu:.2f}x CPU, "
                    f"{runs[1]['wall'] / floor_wall:.2f}x wall (goal <= 2)")
@@ -311,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--langs", nargs="+", help="only these corpus languages (bench.real_text.LANGUAGES)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--cprofile", metavar="FILE", help="run the 1-worker pipeline under cProfile, stats to FILE")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run the floors and each pipeline N times, interleaved, and keep the best of each (a "
+                             "shared host's speed drifts by 20-50%% between minutes)")
     args = parser.parse_args(argv)
     if getattr(args, "func", None):
         args.func(args)
@@ -324,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="roots-bench-profile-") as d:
         try:
-            lines = profile(corpus, sorted(set(args.workers)), Path(d), args.cprofile)
+            lines = profile(corpus, sorted(set(args.workers)), Path(d), args.cprofile, max(1, args.repeat))
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             print(f"profile: failed: {e}", flush=True)
             return 1
