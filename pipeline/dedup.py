@@ -64,6 +64,7 @@ from pipeline.dedup_rules import (  # noqa: F401 - re-exported: the stage's name
     lsh_summary,
     shared_buckets,
     stored_keys,
+    unconverged_edge_list,
     union_find_labels,
     union_ids,
 )
@@ -614,6 +615,20 @@ class _UnionFind(beam.CombineFn):
         return [(x, find_root(parent, x)) for x in sorted(parent)]
 
 
+def _components_in_memory(edges: list[tuple[str, str]], max_rounds: int) -> Iterator[Any]:
+    """:class:`ConnectedComponents` on one worker, for a runner that holds the edges in its memory anyway: the
+    labels by union-find (the exact finishing step's, which the rounds' labels equal), and as ``unconverged`` the
+    edges the rounds would have left to it (:func:`unconverged_edge_list`), counted and logged the same way."""
+    edges = [e for edge in edges for e in _normalize_edge(edge)]
+    rest = unconverged_edge_list(edges, max_rounds)
+    if rest:
+        beam.metrics.Metrics.counter(STAGE, "cc_unconverged_edges").inc(len(rest))
+        log.warning("connected components: %d edges not finished by the rounds, finished on one worker", len(rest))
+    yield from union_find_labels(edges)
+    for edge in rest:
+        yield pvalue.TaggedOutput(_UNCONVERGED, edge)
+
+
 class ConnectedComponents(beam.PTransform):
     """Connected components of an undirected graph given as ``(a, b)`` id pairs, computed in Beam.
 
@@ -651,6 +666,14 @@ class ConnectedComponents(beam.PTransform):
         self.in_memory = in_memory  # its joins never split a key (``_HotJoin``'s ``in_memory``)
 
     def expand(self, edges: beam.PCollection) -> ComponentsOutput:
+        if self.in_memory:
+            solved = (
+                edges
+                | "AllEdges" >> beam.combiners.ToList()
+                | "InMemory" >> beam.FlatMap(_components_in_memory, self.max_rounds).with_outputs(
+                    _UNCONVERGED, main="labels")
+            )
+            return ComponentsOutput(labels=solved.labels, unconverged=solved[_UNCONVERGED])
         e = edges | "Normalize" >> beam.FlatMap(_normalize_edge) | "DistinctIn" >> beam.Distinct()
         e = e | "BothWays" >> beam.FlatMap(lambda ab: [_member(*ab), _member(ab[1], ab[0])])
         limit, mem = self.hot_limit, self.in_memory

@@ -5,7 +5,7 @@ cut-offs, so both decide alike."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -112,6 +112,40 @@ def union_find_labels(edges: Iterable[tuple[str, str]]) -> list[tuple[str, str]]
     for a, b in edges:
         union_ids(parent, a, b)
     return [(x, find_root(parent, x)) for x in sorted(parent)]
+
+
+def unconverged_edge_list(edges: Iterable[tuple[str, str]], rounds: int) -> list[tuple[str, str]]:
+    """The edges ``(centre, leaf)`` that ``pipeline.dedup.ConnectedComponents`` leaves to its finishing step, sorted:
+    ``rounds`` rounds of large-star then small-star, then the edges of every star not yet centred on its minimum
+    with leaves that are nobody else's (the stage's own rules, on one machine)."""
+    e = {(a, b) if a < b else (b, a) for a, b in edges if a != b}
+    pairs = e | {(b, a) for a, b in e}
+    for _ in range(rounds):
+        nbrs: dict[str, set[str]] = defaultdict(set)
+        for u, v in pairs:
+            nbrs[u].add(v)
+        smaller: dict[str, set[str]] = defaultdict(set)
+        for u, vs in nbrs.items():
+            m = min(min(vs), u)
+            for v in vs:
+                if v > u:
+                    smaller[v].add(m)
+        pairs = set()
+        for u, ms in smaller.items():
+            m = min(min(ms), u)
+            for x in ms | {u}:
+                if x != m:
+                    pairs.update(((m, x), (x, m)))
+    one = {(a, b) for a, b in pairs if a < b}
+    small, large = Counter(a for a, _ in one), Counter(b for _, b in one)
+    bad = {n for n in set(small) | set(large) if large[n] >= 2 or (large[n] >= 1 and small[n] >= 1)}
+    bad_centre = {a for a, b in one if a in bad or b in bad}
+    return sorted((a, b) for a, b in one if a in bad_centre)
+
+
+def unconverged_edges(edges: Iterable[tuple[str, str]], rounds: int) -> int:
+    """How many edges :func:`unconverged_edge_list` gives (the stage's ``cc_unconverged_edges``)."""
+    return len(unconverged_edge_list(edges, rounds))
 
 
 def dedup_stats(acc: Counter, lsh: dict[str, Any]) -> dict[str, Any]:

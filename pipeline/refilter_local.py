@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -67,6 +66,7 @@ from pipeline.dedup_rules import (
     lsh_summary,
     shared_buckets,
     stored_keys,
+    unconverged_edges,
     union_find_labels,
 )
 from pipeline.dedup_rules import NAME as DEDUP
@@ -242,35 +242,6 @@ def _buckets(recs: list[Record], bands: dict[str, bytes], n_bands: int) -> list[
         band = np.tile(np.arange(n_bands, dtype=np.uint16), len(ids))
         out.extend(shared_buckets(keys, band, np.repeat(np.array(ids, dtype=object), n_bands)))
     return out
-
-
-def unconverged_edges(edges: Iterable[tuple[str, str]], rounds: int) -> int:
-    """How many edges ``pipeline.dedup.ConnectedComponents`` leaves to its finishing step: ``rounds`` rounds of
-    large-star then small-star, then the edges of every star not yet centred on its minimum with leaves that are
-    nobody else's (the stage's own rules, on one machine)."""
-    e = {(a, b) if a < b else (b, a) for a, b in edges if a != b}
-    pairs = e | {(b, a) for a, b in e}
-    for _ in range(rounds):
-        nbrs: dict[str, set[str]] = defaultdict(set)
-        for u, v in pairs:
-            nbrs[u].add(v)
-        smaller: dict[str, set[str]] = defaultdict(set)
-        for u, vs in nbrs.items():
-            m = min(min(vs), u)
-            for v in vs:
-                if v > u:
-                    smaller[v].add(m)
-        pairs = set()
-        for u, ms in smaller.items():
-            m = min(min(ms), u)
-            for x in ms | {u}:
-                if x != m:
-                    pairs.update(((m, x), (x, m)))
-    one = {(a, b) for a, b in pairs if a < b}
-    small, large = Counter(a for a, _ in one), Counter(b for _, b in one)
-    bad = {n for n in set(small) | set(large) if large[n] >= 2 or (large[n] >= 1 and small[n] >= 1)}
-    bad_centre = {a for a, b in one if a in bad or b in bad}
-    return sum(1 for a, _ in one if a in bad_centre)
 
 
 class _Dedup:

@@ -207,13 +207,14 @@ def test_exact_only_and_unverified_near(tmp_path: Path) -> None:
     assert stats["candidate_pairs"] == stats["verified_pairs"] == 1
 
 
-def _components(tmp_path: Path, edges: list[tuple[str, str]], rounds: tuple[int, ...]) -> list[tuple[list, list]]:
+def _components(tmp_path: Path, edges: list[tuple[str, str]], rounds: tuple[int, ...],
+                in_memory: bool = False) -> list[tuple[list, list]]:
     """Labels and unconverged edges of ``ConnectedComponents(r)`` for each ``r`` in ``rounds`` (one pipeline)."""
-    out = tmp_path / "cc"
+    out = tmp_path / f"cc{int(in_memory)}"
     with beam.Pipeline(options=PipelineOptions(flags=[], runner="DirectRunner")) as p:
         pc = p | beam.Create(edges)
         for r in rounds:
-            res = pc | f"CC{r}" >> ConnectedComponents(r)
+            res = pc | f"CC{r}" >> ConnectedComponents(r, in_memory=in_memory)
             _dump(res.labels, out / f"labels{r}", f"L{r}")
             _dump(res.unconverged, out / f"unconverged{r}", f"U{r}")
     return [([tuple(x) for x in _load(out / f"labels{r}")], _load(out / f"unconverged{r}")) for r in rounds]
@@ -248,6 +249,24 @@ def test_unfinished_edges_counted_outside_beam_as_the_stage_counts_them(tmp_path
     counts = [len(unconverged) for _, unconverged in _components(tmp_path, edges, rounds)]
     assert counts == [unconverged_edges(edges, r) for r in rounds]
     assert counts[0] > counts[2] > 0 and unconverged_edges(edges, 20) == 0
+
+
+def test_in_memory_components_equal_the_rounds(tmp_path: Path) -> None:
+    """On the FnApiRunner the components are solved on one worker: the same labels and the same unconverged edges
+    (what ``cc_unconverged_edges`` counts) as the rounds give, for any number of rounds."""
+    rng = random.Random(5)
+    ids = [f"{rng.getrandbits(64):016x}" for _ in range(200)]
+    edges = [(rng.choice(ids), rng.choice(ids)) for _ in range(150)]
+    srt = sorted(ids[:120])
+    edges += list(zip(srt[1:], srt[:-1], strict=True)) + [(ids[3], ids[3]), (ids[4], ids[5]), (ids[5], ids[4])]
+    rounds = (0, 1, 3, 6, 20)
+    rounds_out = _components(tmp_path, edges, rounds)
+    memory_out = _components(tmp_path, edges, rounds, in_memory=True)
+    for r, (labels, unconverged), (labels_m, unconverged_m) in zip(rounds, rounds_out, memory_out, strict=True):
+        assert sorted(labels_m) == sorted(labels), r
+        assert sorted(map(tuple, unconverged_m)) == sorted(map(tuple, unconverged)), r
+    assert len(rounds_out[0][1]) > len(rounds_out[2][1]) > 0 and rounds_out[-1][1] == []
+    assert _components(tmp_path / "none", [], (6,), in_memory=True) == [([], [])]
 
 
 def test_finishing_union_find_is_exact_however_the_edges_are_split() -> None:
