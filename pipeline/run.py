@@ -201,7 +201,7 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
         outputs.append(output)
         docs = output.kept
 
-    shard_bytes = manifest.output.shard_bytes
+    shard_bytes, mem = manifest.output.shard_bytes, ctx.in_memory_joins
     docs | "CountKeptPii" >> KeptPlaceholders(manifest.pii.enabled, manifest.source_profiles()) | (
         "WriteKeptPiiStats" >> WriteJson(join(out, "stats", KEPT_STATS)))
     (p | "ProfileStats" >> beam.Create([profile_stats(manifest)])) | "WriteProfileStats" >> WriteJson(
@@ -209,11 +209,12 @@ def build_pipeline(p: beam.Pipeline, manifest: Manifest, units: list[Unit], out:
     # each stage's removed and failed documents go to the writers as they are: the writers key (make the row of)
     # each record in the stage that made it, so no Flatten holds whole records first
     removed = tuple(o.removed for o in outputs)
-    docs | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes)
-    removed | "WriteRemoved" >> write_removed(join(out, "removed"), shard_bytes)
-    tuple(o.failed for o in outputs) | "WriteDeadLetter" >> write_dead_letter(join(out, "dead_letter"), shard_bytes)
+    docs | "WriteShards" >> write_kept(join(out, "shards"), shard_bytes, mem)
+    removed | "WriteRemoved" >> write_removed(join(out, "removed"), shard_bytes, mem)
+    tuple(o.failed for o in outputs) | "WriteDeadLetter" >> write_dead_letter(join(out, "dead_letter"), shard_bytes,
+                                                                              mem)
     if manifest.attributes.enabled:
-        (docs, *removed) | "WriteAttributes" >> write_attributes(join(out, ATTRIBUTES), shard_bytes)
+        (docs, *removed) | "WriteAttributes" >> write_attributes(join(out, ATTRIBUTES), shard_bytes, mem)
         (p | "RunManifest" >> beam.Create([manifest_record(manifest)])) | "WriteRunManifest" >> WriteJson(
             join(out, ATTRIBUTES, MANIFEST_FILE))
 

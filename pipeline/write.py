@@ -8,6 +8,7 @@ document texts pass through a ``GroupByKey``: each record becomes its row first,
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -57,6 +58,26 @@ class _WriteIndex(beam.DoFn):
         yield write_index(self.root, self.group_field, entries)
 
 
+class _WriteGroup(beam.DoFn):
+    """A whole group's ``(id, size, row)`` items → its shards, each document in the shard ``AssignShard`` gives it
+    (the shard count from the group's total size, the shard from the id): the same files, for a runner that holds
+    the group in its memory anyway (:class:`WriteShards`' ``in_memory``)."""
+
+    def __init__(self, root: str, fmt: str, schema: pa.Schema | None, compression: str | None, shard_bytes: int):
+        self.root, self.fmt, self.schema, self.compression = root, fmt, schema, compression
+        self.shard_bytes = shard_bytes
+
+    def process(self, element: tuple[str, Iterable[tuple[str, int, Any]]]):
+        group, items = element
+        items = list(items)
+        n = shard_count(sum(size for _, size, _ in items), self.shard_bytes)
+        shards: dict[int, list[Any]] = defaultdict(list)
+        for doc_id, _, row in items:
+            shards[stable_bucket(doc_id, n)].append(row)
+        for index in sorted(shards):
+            yield write_shard(self.root, self.fmt, self.schema, self.compression, group, index, shards[index])
+
+
 class WriteShards(beam.PTransform):
     """Records (one ``PCollection`` or several) → ``root/<group>/<group>-NNNNN.<arrow|jsonl>`` plus
     ``root/index.json``.
@@ -66,15 +87,20 @@ class WriteShards(beam.PTransform):
     ``size_fn`` measures what a record adds to its shard (default: its text bytes), from which the shard count of a
     group follows (with ``size_of_row``, it measures the row instead); ``compression`` is passed to Arrow (``zstd``
     for files no other tool reads).
+
+    ``in_memory`` (the FnApiRunner, which holds every grouping in its memory): each group's rows are grouped whole
+    and cut into the same shards where they are written (:class:`_WriteGroup`), instead of each row waiting for the
+    groups' totals (a side input, so the rows were written to a buffer and read back) and being grouped by shard.
     """
 
     def __init__(self, root: str, group_field: str, row_fn, fmt: str = "arrow", schema: pa.Schema | None = None,
                  shard_bytes: int = 256 * 1024 * 1024, size_fn=text_bytes, compression: str | None = None,
-                 size_of_row: bool = False):
+                 size_of_row: bool = False, in_memory: bool = False):
         super().__init__()
         self.root, self.group_field, self.row_fn = root, group_field, row_fn
         self.fmt, self.schema, self.shard_bytes = fmt, schema, shard_bytes
         self.size_fn, self.compression, self.size_of_row = size_fn, compression, size_of_row
+        self.in_memory = in_memory
 
     def expand(self, docs):
         group_field, row_fn, shard_bytes, size_fn = self.group_field, self.row_fn, self.shard_bytes, self.size_fn
@@ -90,18 +116,34 @@ class WriteShards(beam.PTransform):
         def group_size(kv):
             return kv[0], kv[1][1]
 
-        if isinstance(docs, beam.PCollection):
-            keyed = docs | "KeyByGroup" >> beam.Map(key)
-            sizes = keyed | "TextBytes" >> beam.Map(group_size)
+        single = isinstance(docs, beam.PCollection)
+        pipeline = docs.pipeline if single else docs[0].pipeline
+        parts = [docs] if single else list(docs)
+        # several inputs (every stage's removed documents): each is keyed, and its sizes taken, where it is made, so
+        # what crosses to the steps below is its row, not the whole record a Flatten would hold first (attributes:
+        # no text), and the flattened rows are read once (by AssignShard), not twice
+        keyed_parts = [part | ("KeyByGroup" if single else f"KeyByGroup{i}") >> beam.Map(key)
+                       for i, part in enumerate(parts)]
+        keyed = keyed_parts[0] if single else keyed_parts | "AllInputs" >> beam.Flatten(pipeline=pipeline)
+        if self.in_memory:
+            shards = keyed | "GroupRows" >> beam.GroupByKey() | "WriteGroup" >> beam.ParDo(
+                _WriteGroup(self.root, self.fmt, self.schema, self.compression, shard_bytes))
         else:
-            # several inputs (every stage's removed documents): each is keyed, and its sizes taken, where it is
-            # made, so what crosses to the steps below is its row, not the whole record a Flatten would hold first
-            # (attributes: no text), and the flattened rows are read once (by AssignShard), not twice
-            parts = [part | f"KeyByGroup{i}" >> beam.Map(key) for i, part in enumerate(docs)]
-            keyed = parts | "AllInputs" >> beam.Flatten(pipeline=docs[0].pipeline)
-            sizes = [part | f"TextBytes{i}" >> beam.Map(group_size) for i, part in enumerate(parts)] | (
-                "AllSizes" >> beam.Flatten(pipeline=docs[0].pipeline))
-        sizes = sizes | "BytesPerGroup" >> beam.CombinePerKey(sum)
+            sizes = [part | ("TextBytes" if single else f"TextBytes{i}") >> beam.Map(group_size)
+                     for i, part in enumerate(keyed_parts)]
+            sizes = sizes[0] if single else sizes | "AllSizes" >> beam.Flatten(pipeline=pipeline)
+            shards = self._by_shard(keyed, sizes | "BytesPerGroup" >> beam.CombinePerKey(sum))
+        return (
+            shards
+            | "CollectIndex" >> beam.combiners.ToList()
+            | "WriteIndex" >> beam.ParDo(_WriteIndex(self.root, group_field))
+        )
+
+
+    def _by_shard(self, keyed: beam.PCollection, totals: beam.PCollection) -> beam.PCollection:
+        """Each ``(group, (id, size, row))`` to its shard, from its group's total size (a side input), then grouped and
+        written shard by shard: what an engine that holds one key's values in one task needs."""
+        shard_bytes = self.shard_bytes
 
         def assign(kv, totals):
             group, (doc_id, _, row) = kv
@@ -110,31 +152,29 @@ class WriteShards(beam.PTransform):
 
         return (
             keyed
-            | "AssignShard" >> beam.Map(assign, totals=beam.pvalue.AsDict(sizes))
+            | "AssignShard" >> beam.Map(assign, totals=beam.pvalue.AsDict(totals))
             | "GroupShards" >> beam.GroupByKey()
             | "WriteShard" >> beam.ParDo(_WriteShard(self.root, self.fmt, self.schema, self.compression))
-            | "CollectIndex" >> beam.combiners.ToList()
-            | "WriteIndex" >> beam.ParDo(_WriteIndex(self.root, group_field))
         )
 
 
-def write_kept(root: str, shard_bytes: int) -> WriteShards:
-    return WriteShards(root, "language", shard_row, "arrow", SHARD_SCHEMA, shard_bytes)
+def write_kept(root: str, shard_bytes: int, in_memory: bool = False) -> WriteShards:
+    return WriteShards(root, "language", shard_row, "arrow", SHARD_SCHEMA, shard_bytes, in_memory=in_memory)
 
 
-def write_removed(root: str, shard_bytes: int) -> WriteShards:
-    return WriteShards(root, "reason", removed_row, "arrow", REMOVED_SCHEMA, shard_bytes)
+def write_removed(root: str, shard_bytes: int, in_memory: bool = False) -> WriteShards:
+    return WriteShards(root, "reason", removed_row, "arrow", REMOVED_SCHEMA, shard_bytes, in_memory=in_memory)
 
 
-def write_dead_letter(root: str, shard_bytes: int) -> WriteShards:
-    return WriteShards(root, "source", dead_letter_row, "jsonl", None, shard_bytes)
+def write_dead_letter(root: str, shard_bytes: int, in_memory: bool = False) -> WriteShards:
+    return WriteShards(root, "source", dead_letter_row, "jsonl", None, shard_bytes, in_memory=in_memory)
 
 
-def write_attributes(root: str, shard_bytes: int) -> WriteShards:
+def write_attributes(root: str, shard_bytes: int, in_memory: bool = False) -> WriteShards:
     """Final records → ``root/<language>/<language>-NNNNN.arrow`` + ``root/index.json``: their attributes rows
     (``pipeline.attributes``), zstd-compressed, split by the rows' sizes."""
     return WriteShards(root, "language", attribute_row, "arrow", ATTRIBUTES_SCHEMA, shard_bytes, size_fn=row_bytes,
-                       compression="zstd", size_of_row=True)
+                       compression="zstd", size_of_row=True, in_memory=in_memory)
 
 
 class WriteJson(beam.PTransform):

@@ -86,3 +86,29 @@ def test_several_inputs_write_what_their_union_writes(tmp_path):
         _ = inputs | write_kept(str(tmp_path / "several"), 20_000)
     assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "several")
     assert json.loads((tmp_path / "several" / "index.json").read_text())["shards"]
+
+
+def test_in_memory_writer_writes_the_same_files(tmp_path):
+    """On the FnApiRunner each group's rows are grouped whole and cut into shards where they are written: the same
+    files (several shards of a group, several inputs, JSON Lines too) as the shard-by-shard path."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.write import write_dead_letter, write_removed
+
+    parts = [records(300, "en"), records(40, "fr"), records(3, "de")]
+    removed = [[{**r, "reason": reason, "stage": "QualityFilter", "value": 0.5} for r in part]
+               for part, reason in zip(parts, ("short", "stopwords", "short"), strict=True)]
+    failed = [[{**r, "error": "boom", "stage": "Normalize"} for r in part] for part in parts]
+    for mem in (False, True):
+        options = PipelineOptions([])
+        with beam.Pipeline(runner=make_runner(options), options=options) as p:
+            kept = p | "Kept" >> beam.Create([r for part in parts for r in part])
+            gone = tuple(p | f"Removed{i}" >> beam.Create(part) for i, part in enumerate(removed))
+            dead = tuple(p | f"Failed{i}" >> beam.Create(part) for i, part in enumerate(failed))
+            _ = kept | "K" >> write_kept(str(tmp_path / f"kept{mem}"), 20_000, mem)
+            _ = gone | "R" >> write_removed(str(tmp_path / f"removed{mem}"), 20_000, mem)
+            _ = dead | "D" >> write_dead_letter(str(tmp_path / f"dead{mem}"), 20_000, mem)
+    for name in ("kept", "removed", "dead"):
+        assert tree_bytes(tmp_path / f"{name}False") == tree_bytes(tmp_path / f"{name}True"), name
+    index = json.loads((tmp_path / "keptTrue" / "index.json").read_text())
+    assert len([s for s in index["shards"] if s["language"] == "en"]) > 1
