@@ -654,6 +654,10 @@ class ConnectedComponents(beam.PTransform):
     a path of 100 nodes needs 6 rounds, of 1,000 8, of 100,000 14, and a random tree of 100,000 nodes 7. So with
     the default of 6 the task holds only chains of roughly 100+ documents (raise ``dedup.max_rounds`` for a corpus
     full of them: 20 leaves only chains far longer than 100,000). Duplicate edges and self-loops are ignored.
+
+    ``in_memory`` (a runner that holds every grouping in its memory, the FnApiRunner): no rounds are built; the
+    edges are gathered and solved on one worker (:func:`_components_in_memory`), with the same labels and the same
+    ``unconverged`` edges.
     """
 
     def __init__(self, max_rounds: int = 6, label: str | None = None, hot_limit: int = HOT_KEY_LIMIT,
@@ -663,7 +667,7 @@ class ConnectedComponents(beam.PTransform):
             raise ValueError(f"max_rounds must be >= 0, got {max_rounds}")
         self.max_rounds = max_rounds
         self.hot_limit = hot_limit
-        self.in_memory = in_memory  # its joins never split a key (``_HotJoin``'s ``in_memory``)
+        self.in_memory = in_memory  # solved on one worker (``_components_in_memory``), for the FnApiRunner
 
     def expand(self, edges: beam.PCollection) -> ComponentsOutput:
         if self.in_memory:
