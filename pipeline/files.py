@@ -204,17 +204,25 @@ def write_groups(root: str, group_field: str, items: Iterable[tuple[str, int, di
                  compression: str | None = None) -> dict[str, Any]:
     """What :class:`WriteShards` writes, in this process: ``items`` are ``(id, size, row)`` (``size`` as its
     ``size_fn`` measures the record); the same shard counts, shards, bytes and index."""
-    items = list(items)
-    totals: dict[str, int] = defaultdict(int)
-    for _, size, row in items:
-        totals[group_of(row, group_field)] += size + 1
-    shards: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
-    for doc_id, _, row in items:
-        group = group_of(row, group_field)
-        shards[(group, stable_bucket(doc_id, shard_count(totals[group], shard_bytes)))].append(row)
+    by_group: dict[str, list[tuple[str, int, dict[str, Any]]]] = defaultdict(list)
+    for doc_id, size, row in items:
+        by_group[group_of(row, group_field)].append((doc_id, size + 1, row))
     entries = [write_shard(root, fmt, schema, compression, group, index, rows)
-               for (group, index), rows in sorted(shards.items())]
+               for group, group_items in sorted(by_group.items())
+               for index, rows in cut_shards(group_items, shard_bytes)]
     return write_index(root, group_field, entries)
+
+
+def cut_shards(items: Iterable[tuple[str, Any, Any]], shard_bytes: int) -> list[tuple[int, list[Any]]]:
+    """One group's ``(id, size, row)`` items (``size`` as the writers count it) → ``(shard index, rows)`` in index
+    order: the shard count from the group's total size, each document's shard from its id, as ``WriteShards``'
+    AssignShard gives them."""
+    items = list(items)
+    n = shard_count(sum(size for _, size, _ in items), shard_bytes)
+    shards: dict[int, list[Any]] = defaultdict(list)
+    for doc_id, _, row in items:
+        shards[stable_bucket(doc_id, n)].append(row)
+    return sorted(shards.items())
 
 
 def write_json(path: str, value: Any) -> None:

@@ -8,7 +8,6 @@ document texts pass through a ``GroupByKey``: each record becomes its row first,
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +21,7 @@ from pipeline.files import (  # noqa: F401 - re-exported: the writers' rows and 
     REMOVED_SCHEMA,
     SHARD_SCHEMA,
     commit_files,
+    cut_shards,
     dead_letter_row,
     encode_arrow,
     encode_jsonl,
@@ -69,13 +69,8 @@ class _WriteGroup(beam.DoFn):
 
     def process(self, element: tuple[str, Iterable[tuple[str, int, Any]]]):
         group, items = element
-        items = list(items)
-        n = shard_count(sum(size for _, size, _ in items), self.shard_bytes)
-        shards: dict[int, list[Any]] = defaultdict(list)
-        for doc_id, _, row in items:
-            shards[stable_bucket(doc_id, n)].append(row)
-        for index in sorted(shards):
-            yield write_shard(self.root, self.fmt, self.schema, self.compression, group, index, shards[index])
+        for index, rows in cut_shards(items, self.shard_bytes):
+            yield write_shard(self.root, self.fmt, self.schema, self.compression, group, index, rows)
 
 
 class WriteShards(beam.PTransform):
@@ -121,7 +116,7 @@ class WriteShards(beam.PTransform):
         parts = [docs] if single else list(docs)
         # several inputs (every stage's removed documents): each is keyed, and its sizes taken, where it is made, so
         # what crosses to the steps below is its row, not the whole record a Flatten would hold first (attributes:
-        # no text), and the flattened rows are read once (by AssignShard), not twice
+        # no text), and the flattened rows are read once (by AssignShard, or in memory by GroupRows), not twice
         keyed_parts = [part | ("KeyByGroup" if single else f"KeyByGroup{i}") >> beam.Map(key)
                        for i, part in enumerate(parts)]
         keyed = keyed_parts[0] if single else keyed_parts | "AllInputs" >> beam.Flatten(pipeline=pipeline)
@@ -138,7 +133,6 @@ class WriteShards(beam.PTransform):
             | "CollectIndex" >> beam.combiners.ToList()
             | "WriteIndex" >> beam.ParDo(_WriteIndex(self.root, group_field))
         )
-
 
     def _by_shard(self, keyed: beam.PCollection, totals: beam.PCollection) -> beam.PCollection:
         """Each ``(group, (id, size, row))`` to its shard, from its group's total size (a side input), then grouped and
