@@ -192,7 +192,11 @@ def _repair(text: str) -> str:
 
 def normalize_text(text: str) -> str:
     """Normalise one document (see the module docstring). Idempotent: normalising twice changes nothing."""
-    text = _clean(text)
+    return _normalize_cleaned(_clean(text))
+
+
+def _normalize_cleaned(text: str) -> str:
+    """:func:`normalize_text` of a text already given to :func:`_clean`: repaired and cleaned until stable."""
     for _ in range(4):  # repairing can expose controls, removing them can join mojibake: repeat until stable
         repaired = _repair(text)
         if repaired == text:
@@ -221,8 +225,8 @@ def normalize_batch(texts: Sequence[str]) -> list[str]:
     real-text bench corpus takes about a fifth less)."""
     cleaned = [_clean(t) for t in texts]
     suspects = _may_have_mojibake_batch(cleaned)
-    return [normalize_text(t) if suspect or not unicodedata.is_normalized("NFC", c) else c
-            for t, c, suspect in zip(texts, cleaned, suspects, strict=True)]
+    return [_normalize_cleaned(c) if suspect or not unicodedata.is_normalized("NFC", c) else c
+            for c, suspect in zip(cleaned, suspects, strict=True)]
 
 
 #: a document with nothing but whitespace, format (zero-width) and control characters is empty
